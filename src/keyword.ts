@@ -1,0 +1,200 @@
+/**
+ * Keyword parsing and route resolution: pure functions over an index built from the routes.
+ * "PekalonganKota jalan rusak" → route 33.75, complaint text "jalan rusak".
+ */
+import type { MatchType } from './complaint.js';
+import { NATIONAL_CODE, ORDINARY_WORDS, type Route } from './route.js';
+
+/** Longest keyword, in words, that we try ("Kota Administrasi Jakarta Pusat" is 5; allow typed extras). */
+const MAX_KEYWORD_WORDS = 6;
+/** Fuzzy matching needs a name this long, so short words never turn into regions. */
+const MIN_FUZZY_NAME = 5;
+
+/** Whole words that mean the same marker: "Kabupaten Pekalongan" = "Kab Pekalongan". */
+const MARKER_SYNONYMS: Record<string, string> = {
+  kabupaten: 'kab', kab: 'kab', pemkab: 'kab',
+  kota: 'kota', kotamadya: 'kota', pemkot: 'kota',
+  provinsi: 'prov', propinsi: 'prov', prov: 'prov', pemprov: 'prov',
+};
+const MARKERS = ['kota', 'kab', 'prov'] as const;
+type Marker = (typeof MARKERS)[number];
+const LEADING_LAPOR = /^\s*lapor!?(?=[\s,;:]|$)[\s,;:]*/i;
+const TOKEN = /[^\s,;:]+/gu;
+
+/** Case-, accent-, space-, hyphen- and punctuation-insensitive form of a keyword. */
+export function normalizeKey(word: string): string {
+  return word.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+/** A key with its long marker words shortened the way the index stores them. */
+function canonicalKey(words: string[]): string {
+  return words
+    .map((w) => MARKER_SYNONYMS[w] ?? w)
+    .join('')
+    .replace(/^(kabupaten|provinsi|propinsi)/, (m) => MARKER_SYNONYMS[m]!)
+    .replace(/(kabupaten|provinsi|propinsi)$/, (m) => MARKER_SYNONYMS[m]!);
+}
+
+interface IndexEntry { code: string; matchType: 'exact' | 'alias' | 'ambiguous' }
+
+export interface RouteIndex {
+  readonly routes: ReadonlyMap<string, Route>;
+  readonly keys: ReadonlyMap<string, IndexEntry>;
+  /** Per marker, the normalized bare names that fuzzy matching may reach. */
+  readonly fuzzyNames: Readonly<Record<Marker, ReadonlyArray<{ name: string; code: string }>>>;
+  readonly version: number;
+}
+
+function markerOf(route: Route): Marker | null {
+  if (route.level === 'province') return 'prov';
+  if (route.level !== 'regency') return null;
+  return route.name.startsWith('Kota') ? 'kota' : 'kab';
+}
+
+/** The bare name of a region: its keyword without the marker ("PekalonganKota" → "pekalongan"). */
+function bareName(route: Route): string | null {
+  const marker = markerOf(route);
+  const key = normalizeKey(route.keyword);
+  return marker && key.endsWith(marker) && key.length > marker.length ? key.slice(0, -marker.length) : null;
+}
+
+/** Nearest route both codes sit under: "33.26" and "33.75" → "33"; across provinces → national. */
+export function commonAncestor(codes: string[], routes: ReadonlyMap<string, Route>): string {
+  const chain = (code: string): string[] => {
+    const out: string[] = [];
+    for (let c: string | null | undefined = code; c; c = routes.get(c)?.parent) out.push(c);
+    return out;
+  };
+  const [first, ...rest] = codes.map(chain);
+  return first?.find((c) => rest.every((ch) => ch.includes(c))) ?? NATIONAL_CODE;
+}
+
+export function buildRouteIndex(routeList: Iterable<Route>, version = 0): RouteIndex {
+  const routes = new Map<string, Route>();
+  for (const r of routeList) routes.set(r.code, r);
+  const keys = new Map<string, IndexEntry>();
+  for (const r of routes.values()) {
+    keys.set(canonicalKey([normalizeKey(r.keyword)]), { code: r.code, matchType: 'exact' });
+  }
+  for (const r of routes.values()) {
+    for (const alias of r.aliases) {
+      const key = canonicalKey(alias.split(/[\s-]+/).map(normalizeKey));
+      if (!keys.has(key)) keys.set(key, { code: r.code, matchType: 'alias' });
+    }
+  }
+  // A bare name several regions share ("Pekalongan") goes to where they meet: their province or national.
+  const sharing = new Map<string, string[]>();
+  for (const r of routes.values()) {
+    const name = bareName(r);
+    if (name && !ORDINARY_WORDS.has(name)) sharing.set(name, [...(sharing.get(name) ?? []), r.code]);
+  }
+  for (const [name, codes] of sharing) {
+    if (codes.length > 1 && !keys.has(name)) keys.set(name, { code: commonAncestor(codes, routes), matchType: 'ambiguous' });
+  }
+  const fuzzyNames = { kota: [], kab: [], prov: [] } as Record<Marker, { name: string; code: string }[]>;
+  for (const r of routes.values()) {
+    const marker = markerOf(r);
+    const name = bareName(r);
+    if (marker && name && name.length >= MIN_FUZZY_NAME) fuzzyNames[marker].push({ name, code: r.code });
+  }
+  return { routes, keys, fuzzyNames, version };
+}
+
+/** Optimal-string-alignment distance (a swap of two neighbours is one typo), capped for speed. */
+export function typoDistance(a: string, b: string, cap: number): number {
+  if (Math.abs(a.length - b.length) > cap) return cap + 1;
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    rows[i] = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) { rows[0]![j] = j; continue; }
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = d;
+      best = Math.min(best, d);
+    }
+    if (i > 0 && best > cap) return cap + 1;
+  }
+  return rows[a.length]![b.length]!;
+}
+
+/**
+ * A typo is forgiven only in a keyword that carries its marker ("PekalongnKota"): the marker says the
+ * citizen meant a region, so an ordinary word ("Banjir") is never bent into one ("Banjar").
+ */
+function fuzzyMatch(key: string, index: RouteIndex): string | null {
+  for (const marker of MARKERS) {
+    const name = key.endsWith(marker) ? key.slice(0, -marker.length) : key.startsWith(marker) ? key.slice(marker.length) : null;
+    if (!name || name.length < MIN_FUZZY_NAME || ORDINARY_WORDS.has(name)) continue;
+    const cap = name.length >= 9 ? 2 : 1;
+    let best: string[] = [];
+    let bestDistance = cap + 1;
+    for (const candidate of index.fuzzyNames[marker]) {
+      if (candidate.name[0] !== name[0]) continue;
+      const d = typoDistance(name, candidate.name, cap);
+      if (d < bestDistance) [best, bestDistance] = [[candidate.code], d];
+      else if (d === bestDistance && d <= cap) best.push(candidate.code);
+    }
+    if (best.length === 1) return best[0]!;
+  }
+  return null;
+}
+
+export interface Resolution {
+  /** The keyword as the citizen wrote it, or null. */
+  keyword: string | null;
+  /** The message with the LAPOR prefix and the keyword removed. */
+  complaintText: string;
+  /** The route the citizen named (or the fallback); complaints follow `route`, its nearest active self-or-ancestor. */
+  matched: Route;
+  route: Route;
+  matchType: MatchType;
+  explanation: string;
+}
+
+/** The nearest active route at or above `code` (a deactivated region's complaints go to its province). */
+export function activeRoute(code: string, index: RouteIndex): Route {
+  for (let c: string | null | undefined = code; c; c = index.routes.get(c)?.parent) {
+    const route = index.routes.get(c);
+    if (route?.active) return route;
+  }
+  return index.routes.get(NATIONAL_CODE) ?? (() => { throw new Error('route index has no national route'); })();
+}
+
+/** The separator citizens put after a keyword: "PekalonganKota: ...", "PekalonganKota - ...". */
+const stripLeadingSeparators = (s: string) => s.replace(/^[\s:;,.\-–—!?]+/u, '').trim();
+
+/** Read the region keyword at the start of a message and resolve it to a route. */
+export function resolveMessage(rawText: string, index: RouteIndex): Resolution {
+  const body = rawText.normalize('NFC').replace(LEADING_LAPOR, '');
+  const tokens = [...body.matchAll(TOKEN)].slice(0, MAX_KEYWORD_WORDS).map((m) => ({ word: m[0], norm: normalizeKey(m[0]), start: m.index, end: m.index + m[0].length }));
+
+  const finish = (code: string, matchType: MatchType, used: number, explanation: string): Resolution => {
+    const matched = index.routes.get(code)!;
+    const route = activeRoute(code, index);
+    const keyword = used > 0 ? body.slice(tokens[0]!.start, tokens[used - 1]!.end) : null;
+    const complaintText = stripLeadingSeparators(used > 0 ? body.slice(tokens[used - 1]!.end) : body);
+    const fallback = route.code === matched.code ? '' : ` ${matched.name} is inactive, so it goes to ${route.name}.`;
+    return { keyword, complaintText, matched, route, matchType, explanation: explanation + fallback };
+  };
+
+  for (let n = tokens.length; n >= 1; n--) {
+    if (!tokens[n - 1]!.norm) continue;
+    const key = canonicalKey(tokens.slice(0, n).map((t) => t.norm));
+    const entry = index.keys.get(key);
+    if (!entry) continue;
+    const name = index.routes.get(entry.code)!.name;
+    const why = entry.matchType === 'ambiguous'
+      ? `"${key}" names more than one region; it goes to where they meet: ${name}.`
+      : `"${key}" is ${entry.matchType === 'exact' ? 'the keyword' : 'an alias'} of ${name}.`;
+    return finish(entry.code, entry.matchType, n, why);
+  }
+  for (let n = Math.min(tokens.length, 3); n >= 1; n--) {
+    const key = canonicalKey(tokens.slice(0, n).map((t) => t.norm));
+    const code = fuzzyMatch(key, index);
+    if (code) return finish(code, 'fuzzy', n, `"${key}" is one small typo away from the keyword of ${index.routes.get(code)!.name} and no other.`);
+  }
+  return finish(NATIONAL_CODE, 'none', 0, 'No region keyword at the start of the message; it goes to the national desk.');
+}
