@@ -1,0 +1,5 @@
+/** Every channel Pintu runs. Adding a channel = adding its folder and one line here. */
+import type { ChannelAdapter } from '../src/channel.js';
+import { webChannel } from './web/index.js';
+
+export const channels: ChannelAdapter[] = [webChannel];

@@ -1,0 +1,129 @@
+/** Web channel: the citizen's form at `/`, the JSON API, and the public status lookup. */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { fieldErrors } from '../../src/app.js';
+import type { ChannelAdapter } from '../../src/channel.js';
+import { canonicalTrackingId, Channel, Level, newComplaintId } from '../../src/complaint.js';
+import type { Pintu } from '../../src/pintu.js';
+import { STATUSES } from '../../src/status.js';
+import { normalizeWebSubmission, WebSubmission } from './normalize.js';
+import { escapeHtml, renderAccepted, renderForm, renderUnavailable } from './page.js';
+
+const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key must be 1–255 printable ASCII characters');
+
+const Accepted = z.object({ trackingId: z.string(), status: z.enum(STATUSES), statusUrl: z.string(), route: z.object({ code: z.string(), name: z.string() }) });
+const ErrorBody = z.object({ error: z.string(), message: z.string(), fields: z.record(z.string(), z.string()).optional() });
+const StatusBody = z.object({
+  trackingId: z.string(), channel: Channel, status: z.enum(STATUSES),
+  route: z.object({ code: z.string(), name: z.string() }).nullable(),
+  receivedAt: z.string(), routedAt: z.string().nullable(), deliveredAt: z.string().nullable(),
+});
+
+const statusUrl = (trackingId: string) => `/api/v1/complaints/${trackingId}`;
+
+/** Normalize and queue; the field errors when the submission cannot become a complaint. */
+async function submit(pintu: Pintu, submission: WebSubmission, dedupKey: string, messageId: string) {
+  const result = normalizeWebSubmission(submission, { index: pintu.routes.index(), receivedAt: new Date().toISOString(), messageId, address: '/api/v1/complaints' });
+  if (!result.ok) {
+    pintu.metrics.rejected.inc({ channel: 'web', reason: 'invalid' });
+    return result;
+  }
+  return { ok: true as const, accepted: await pintu.intake.accept(result.draft, dedupKey) };
+}
+
+function unavailable(reply: FastifyReply, err: unknown, pintu: Pintu) {
+  pintu.logger.error({ err: (err as Error).message }, 'could not queue a web complaint');
+  return reply.code(503).header('retry-after', '5');
+}
+
+const webRoutes = async (app: FastifyInstance, { pintu }: { pintu: Pintu }) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const rateLimit = pintu.config.RATE_LIMIT_PER_MINUTE > 0 ? {} : false;
+
+  r.get('/', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type('text/html; charset=utf-8').send(renderForm(pintu.routes.index(), { values: {}, errors: {}, submissionId: newComplaintId() })));
+
+  r.post('/', { schema: { hide: true }, config: { rateLimit } }, async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, string>;
+    const parsed = WebSubmission.safeParse(body);
+    const submissionId = /^[0-9A-Z]{26}$/.test(body.submissionId ?? '') ? body.submissionId! : newComplaintId();
+    const again = (errors: Record<string, string>) =>
+      reply.code(400).type('text/html; charset=utf-8').send(renderForm(pintu.routes.index(), { values: body, errors, submissionId }));
+    if (!parsed.success) return again(fieldErrors(parsed.error.issues));
+    try {
+      const outcome = await submit(pintu, parsed.data, `form:${submissionId}`, submissionId);
+      if (!outcome.ok) return again(outcome.fields);
+      // Post/Redirect/Get: a refresh shows the tracking number again instead of resubmitting.
+      return reply.code(303).header('location', `/aduan/${outcome.accepted.complaint.trackingId}`).send();
+    } catch (err) {
+      return unavailable(reply, err, pintu).type('text/html; charset=utf-8').send(renderUnavailable());
+    }
+  });
+
+  r.get('/aduan/:trackingId', { schema: { hide: true, params: z.object({ trackingId: z.string().max(20) }) } }, async (req, reply) => {
+    const trackingId = canonicalTrackingId(req.params.trackingId);
+    const record = trackingId ? await pintu.status.get(trackingId) : null;
+    if (!record) return reply.code(404).type('text/html; charset=utf-8').send(`<!doctype html><html lang="id"><meta charset="utf-8"><title>Tidak ditemukan</title><p>Nomor lacak ${escapeHtml(req.params.trackingId)} tidak ditemukan. <a href="/">Kembali</a></p></html>`);
+    const routeName = record.routeName ?? pintu.routes.index().routes.get(record.routeCode ?? '')?.name ?? 'instansi yang berwenang';
+    return reply.type('text/html; charset=utf-8').send(renderAccepted(record.trackingId, routeName, statusUrl(record.trackingId)));
+  });
+
+  r.post('/api/v1/complaints', {
+    config: { rateLimit },
+    schema: {
+      summary: 'Submit a complaint (JSON or urlencoded)',
+      body: WebSubmission,
+      headers: z.object({ 'idempotency-key': IdempotencyKey.optional() }),
+      response: { 202: Accepted, 400: ErrorBody, 503: ErrorBody },
+    },
+  }, async (req, reply) => {
+    const key = req.headers['idempotency-key'];
+    const messageId = key ?? newComplaintId();
+    try {
+      const outcome = await submit(pintu, req.body, key ? `idem:${key}` : `once:${messageId}`, messageId);
+      if (!outcome.ok) return reply.code(400).send({ error: 'invalid_request', message: 'Some fields are invalid', fields: outcome.fields });
+      const { complaint } = outcome.accepted;
+      const record = await pintu.status.get(complaint.trackingId);
+      return reply.code(202).header('location', statusUrl(complaint.trackingId)).send({
+        trackingId: complaint.trackingId,
+        status: record?.status ?? 'received',
+        statusUrl: statusUrl(complaint.trackingId),
+        route: { code: complaint.region.code, name: complaint.region.name },
+      });
+    } catch (err) {
+      return unavailable(reply, err, pintu).send({ error: 'unavailable', message: 'The complaint could not be stored; nothing was kept. Retry with the same Idempotency-Key.' });
+    }
+  });
+
+  r.get('/api/v1/complaints/:trackingId', {
+    schema: {
+      summary: 'Status of a complaint by tracking number (never the reporter identity)',
+      params: z.object({ trackingId: z.string().max(20) }),
+      response: { 200: StatusBody, 404: ErrorBody },
+    },
+  }, async (req, reply) => {
+    const trackingId = canonicalTrackingId(req.params.trackingId);
+    const record = trackingId ? await pintu.status.get(trackingId) : null;
+    if (!record) return reply.code(404).send({ error: 'not_found', message: `No complaint with tracking number ${req.params.trackingId}` });
+    return {
+      trackingId: record.trackingId,
+      channel: record.channel,
+      status: record.status,
+      route: record.routeCode ? { code: record.routeCode, name: record.routeName ?? record.routeCode } : null,
+      receivedAt: record.receivedAt,
+      routedAt: record.routedAt,
+      deliveredAt: record.deliveredAt,
+    };
+  });
+
+  r.get('/api/v1/regions', {
+    schema: {
+      summary: 'Active regions a complaint can be addressed to',
+      response: { 200: z.array(z.object({ code: z.string(), name: z.string(), level: Level, keyword: z.string(), parent: z.string().nullable() })) },
+    },
+  }, async () => [...pintu.routes.index().routes.values()].filter((route) => route.active)
+    .map(({ code, name, level, keyword, parent }) => ({ code, name, level, keyword, parent })));
+};
+
+export const webChannel: ChannelAdapter = { name: 'web', http: webRoutes };

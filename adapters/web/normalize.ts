@@ -1,0 +1,70 @@
+/** Web form / JSON API submission → Complaint draft. Pure: no I/O, the route index is passed in. */
+import { z } from 'zod';
+import type { ComplaintDraft, Region } from '../../src/complaint.js';
+import { normalizeKey, resolveMessage, type RouteIndex } from '../../src/keyword.js';
+import { toE164 } from '../../src/phone.js';
+
+/** Checkboxes arrive as "on", JSON as booleans, some clients as "true"/"1". */
+const checkbox = z.preprocess((v) => (typeof v === 'string' ? ['on', 'true', '1', 'yes', 'ya'].includes(v.toLowerCase()) : v), z.boolean()).default(false);
+const optionalText = (max: number) => z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v), z.string().max(max).optional());
+
+export const WebSubmission = z.object({
+  text: z.string({ error: 'Isi aduan wajib diisi (text is required)' }).trim()
+    .min(10, 'Isi aduan minimal 10 karakter (text must be at least 10 characters)')
+    .max(4000, 'Isi aduan maksimal 4000 karakter (text must be at most 4000 characters)'),
+  region: optionalText(80).describe('Region code ("33.75") or keyword ("PekalonganKota"); absent → read from the start of the text'),
+  name: optionalText(200),
+  phone: optionalText(32).refine((p) => p === undefined || toE164(p) !== null, 'Nomor HP tidak valid (phone must be a phone number, e.g. 081234567890)'),
+  email: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.email('Email tidak valid (email is invalid)').max(254).optional()),
+  anonymous: checkbox,
+  confidential: checkbox,
+});
+export type WebSubmission = z.infer<typeof WebSubmission>;
+
+export interface WebContext { index: RouteIndex; receivedAt: string; messageId: string; address: string }
+
+export type WebResult = { ok: true; draft: ComplaintDraft } | { ok: false; fields: Record<string, string> };
+
+/** A region chosen in the form: an official code, a keyword or an alias. */
+function chosenRegion(input: string, index: RouteIndex): Region | null {
+  const byCode = index.routes.get(input);
+  const entry = byCode ? { code: byCode.code, matchType: 'exact' as const } : index.keys.get(normalizeKey(input));
+  if (!entry) return null;
+  const route = index.routes.get(entry.code)!;
+  return { keyword: input, code: route.code, name: route.name, level: route.level, matchType: entry.matchType };
+}
+
+export function normalizeWebSubmission(submission: WebSubmission, ctx: WebContext): WebResult {
+  let region: Region;
+  let text = submission.text;
+  if (submission.region) {
+    const chosen = chosenRegion(submission.region, ctx.index);
+    if (!chosen) return { ok: false, fields: { region: `Daerah "${submission.region}" tidak dikenal (unknown region code or keyword)` } };
+    region = chosen;
+  } else {
+    const resolution = resolveMessage(submission.text, ctx.index);
+    if (!resolution.complaintText) return { ok: false, fields: { text: 'Tuliskan isi aduan setelah nama daerah (write the complaint after the region name)' } };
+    text = resolution.complaintText;
+    region = { keyword: resolution.keyword, code: resolution.matched.code, name: resolution.matched.name, level: resolution.matched.level, matchType: resolution.matchType };
+  }
+  const phone = submission.phone ? toE164(submission.phone)! : undefined;
+  return {
+    ok: true,
+    draft: {
+      channel: 'web',
+      receivedAt: ctx.receivedAt,
+      text,
+      rawText: submission.text,
+      region,
+      reporter: {
+        ...(submission.name && { name: submission.name }),
+        ...(phone && { phone }),
+        ...(submission.email && { email: submission.email.trim().toLowerCase() }),
+        anonymous: submission.anonymous,
+        confidential: submission.confidential,
+      },
+      source: { messageId: ctx.messageId, address: ctx.address, extras: {} },
+      attachments: [],
+    },
+  };
+}

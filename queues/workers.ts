@@ -1,0 +1,38 @@
+/** Start the router and delivery workers; stop them letting in-flight jobs finish within a time limit. */
+import { Worker, type ConnectionOptions } from 'bullmq';
+import type { Config } from '../src/config.js';
+import type { Logger } from '../src/logger.js';
+import type { Metrics } from '../src/metrics.js';
+import type { RouteRegistry } from '../src/route-registry.js';
+import type { StatusStore } from '../src/status.js';
+import { deliveryProcessor } from './delivery.js';
+import { routerProcessor } from './router.js';
+import { createQueues, QUEUE_NAMES } from './topology.js';
+
+export interface Workers { running(): boolean; close(timeoutMs: number): Promise<void> }
+
+/** Workers get their own queue handles on the patient connection: they must wait out a Redis outage. */
+export function startWorkers(base: { connection: ConnectionOptions; routes: RouteRegistry; status: StatusStore; metrics: Metrics; config: Config; logger: Logger }): Workers {
+  const deps = { ...base, queues: createQueues(base.connection, base.config.PINTU_PREFIX) };
+  const opts = { connection: deps.connection, prefix: `${deps.config.PINTU_PREFIX}:bull`, concurrency: deps.config.WORKER_CONCURRENCY };
+  const workers = [
+    new Worker(QUEUE_NAMES.intake, routerProcessor(deps), opts),
+    new Worker(QUEUE_NAMES.delivery, deliveryProcessor(deps), opts),
+  ];
+  for (const w of workers) {
+    w.on('error', (err) => deps.logger.warn({ queue: w.name, err: err.message }, 'worker error'));
+    w.on('failed', (job, err) => deps.logger.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job attempt failed; will retry'));
+  }
+  return {
+    running: () => workers.every((w) => w.isRunning()),
+    async close(timeoutMs) {
+      const graceful = Promise.all(workers.map((w) => w.close()));
+      const timer = new Promise<'timeout'>((ok) => setTimeout(() => ok('timeout'), timeoutMs).unref());
+      if ((await Promise.race([graceful, timer])) === 'timeout') {
+        deps.logger.warn({ timeoutMs }, 'in-flight jobs did not finish in time; they will be retried by another worker');
+        await Promise.all(workers.map((w) => w.close(true)));
+      }
+      await deps.queues.close();
+    },
+  };
+}

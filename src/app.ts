@@ -1,0 +1,97 @@
+/** The fastify app, assembled from encapsulated plugins: core operations routes plus each channel's routes. */
+import helmet from '@fastify/helmet';
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { ChannelAdapter } from './channel.js';
+import type { Pintu } from './pintu.js';
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** 400 body: one message per field, so a form or client can show each next to its input. */
+export function fieldErrors(issues: Array<{ path: PropertyKey[]; message: string }>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of issues) {
+    const key = issue.path.map(String).join('.') || '_';
+    fields[key] ??= issue.message;
+  }
+  return fields;
+}
+
+const opsPlugin = async (app: FastifyInstance, { pintu }: { pintu: Pintu }) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  r.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    const checks: Record<string, boolean> = {};
+    checks.redis = await pintu.redis.ping().then(() => true, () => false);
+    if (pintu.workers) checks.workers = pintu.workers.running();
+    const ready = Object.values(checks).every(Boolean);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+  });
+  r.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    const { queueDepth, registry } = pintu.metrics;
+    await Promise.all(Object.values({ intake: pintu.queues.intake, delivery: pintu.queues.delivery, 'dead-letters': pintu.queues.deadLetters }).map(async (q) => {
+      const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed').catch(() => ({}));
+      for (const [state, n] of Object.entries(counts)) queueDepth.set({ queue: q.name, state }, n);
+    }));
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
+  r.get('/api/v1/complaint.schema.json', { schema: { hide: true } }, async () => (await import('./complaint.js')).complaintJsonSchema());
+};
+
+export async function buildApp(pintu: Pintu, channels: ChannelAdapter[]): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: pintu.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: pintu.config.TRUST_PROXY,
+    disableRequestLogging: false,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const fields = fieldErrors(error.validation.map((v) => ({ path: v.instancePath.split('/').filter(Boolean), message: v.message ?? 'invalid' })));
+      return reply.code(400).send({ error: 'invalid_request', message: 'Some fields are invalid', fields });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    const code = status === 413 ? 'body_too_large' : status === 415 ? 'unsupported_media_type' : status === 429 ? 'rate_limited' : status >= 500 ? 'internal_error' : 'bad_request';
+    return reply.code(status).send({ error: code, message: status >= 500 ? 'Internal error; nothing was lost, please retry.' : error.message });
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"], 'form-action': ["'self'"] } },
+  });
+  await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
+  await app.register(rateLimit, {
+    global: false,
+    max: pintu.config.RATE_LIMIT_PER_MINUTE,
+    timeWindow: 60_000,
+    redis: pintu.redis,
+    nameSpace: `${pintu.config.PINTU_PREFIX}:ratelimit:`,
+    skipOnError: true,
+    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, error: 'rate_limited', message: `Too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s` }),
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Pintu — SP4N-LAPOR! intake gateway', version: '1.0.0', description: 'Complaint intake for SMS 1708, X @lapor1708 and the web form.' },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(opsPlugin, { pintu });
+  for (const channel of channels) {
+    if (channel.http) await app.register(channel.http, { pintu });
+  }
+  return app;
+}

@@ -1,0 +1,78 @@
+/**
+ * `pintu [all|serve|worker]` — the one entry point.
+ *   all     HTTP + channel sessions + workers in one process (default)
+ *   serve   HTTP + channel sessions (intake only)
+ *   worker  router and delivery workers only
+ * This file is the composition root: the only core file that knows the adapters.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { channels } from '../adapters/index.js';
+import { buildApp } from './app.js';
+import type { ChannelSession } from './channel.js';
+import { complaintJsonSchema } from './complaint.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { createPintu } from './pintu.js';
+import { startLocalRedis, type LocalRedis } from './redis.js';
+
+const ROLES = ['all', 'serve', 'worker'] as const;
+type Role = (typeof ROLES)[number];
+
+const USAGE = `usage: pintu [all|serve|worker]
+       pintu schema [FILE]     write the Complaint JSON Schema (default docs/complaint.schema.json)`;
+
+async function run(role: Role): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  let localRedis: LocalRedis | undefined;
+  const redisUrl = config.REDIS_URL ?? (localRedis = await startLocalRedis(join(config.PINTU_DATA_DIR, 'redis'), logger)).url;
+  const pintu = await createPintu(config, logger, redisUrl);
+  const sessions: ChannelSession[] = [];
+  const app = role === 'worker' ? null : await buildApp(pintu, channels);
+  if (role !== 'serve') pintu.startWorkers();
+  if (app) {
+    for (const channel of channels) {
+      const session = await channel.start?.(pintu);
+      if (session) sessions.push(session);
+    }
+    await app.listen({ port: config.PORT, host: config.HOST });
+  }
+  logger.info({ role, port: app ? config.PORT : undefined, redis: localRedis ? 'local child' : 'REDIS_URL' }, `pintu ${role} started`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: intake stops first, then in-flight jobs finish');
+    const force = setTimeout(() => { logger.error('shutdown took too long; exiting'); process.exit(1); }, config.SHUTDOWN_TIMEOUT_MS + 5000);
+    force.unref();
+    await app?.close();
+    await Promise.all(sessions.map((s) => s.stop()));
+    await pintu.close();
+    await localRedis?.stop();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command = 'all', ...rest] = argv;
+  if (command === 'schema') {
+    const file = rest[0] ?? 'docs/complaint.schema.json';
+    writeFileSync(file, `${JSON.stringify(complaintJsonSchema(), null, 2)}\n`);
+    console.log(`wrote ${file}`);
+    return;
+  }
+  if (command === '--help' || command === '-h' || command === 'help') { console.log(USAGE); return; }
+  if (!(ROLES as readonly string[]).includes(command)) { console.error(`unknown command "${command}"\n${USAGE}`); process.exit(2); }
+  await run(command as Role);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  // One readable line for the operator, not a stack trace.
+  console.error(`pintu: ${err instanceof ConfigError ? err.message : (err as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,39 @@
+/** Configuration from the environment, parsed once by zod; a bad value stops start-up with one readable line. */
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional());
+const positiveInt = z.coerce.number().int().positive();
+
+export const ConfigSchema = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^rediss?$/ }).optional())
+    .describe('Unset: a local redis-server child is started in the data dir'),
+  PINTU_DATA_DIR: z.string().min(1).default('./.data'),
+  PINTU_PREFIX: z.string().regex(/^[\w:{}.-]+$/).default('pintu').describe('Redis key prefix (queues, routes, status)'),
+  NATIONAL_WEBHOOK_URL: optionalUrl,
+  WEBHOOK_SECRET: z.string().min(16, 'WEBHOOK_SECRET must be at least 16 characters').optional()
+    .describe('Signing secret for the national webhook and for routes without their own'),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(30),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DELIVERY_ATTEMPTS: positiveInt.default(12),
+  DELIVERY_BACKOFF_MS: positiveInt.default(30_000).describe('First retry delay; doubles each attempt (12 attempts ≈ 34 h)'),
+  DELIVERY_TIMEOUT_MS: positiveInt.default(10_000),
+  DEDUP_WINDOW_SECONDS: positiveInt.default(7 * 24 * 3600),
+  WORKER_CONCURRENCY: positiveInt.default(16),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+  TRUST_PROXY: z.stringbool().default(false),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+/** Only the variables we know are read; everything else in the environment is ignored. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+  throw new ConfigError(`invalid configuration — ${lines.join('; ')}`);
+}

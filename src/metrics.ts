@@ -1,0 +1,37 @@
+/** Prometheus metrics (prom-client): what regional monitoring and on-call need to see. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'pintu_' });
+  return {
+    registry,
+    complaints: new Counter({
+      name: 'pintu_complaints_total', help: 'Complaints accepted at intake',
+      labelNames: ['channel', 'level', 'match_type'] as const, registers: [registry],
+    }),
+    duplicates: new Counter({
+      name: 'pintu_duplicate_messages_total', help: 'Messages recognised as a repeat of an accepted complaint',
+      labelNames: ['channel'] as const, registers: [registry],
+    }),
+    rejected: new Counter({
+      name: 'pintu_rejected_messages_total', help: 'Messages that did not become a complaint (help reply, invalid input)',
+      labelNames: ['channel', 'reason'] as const, registers: [registry],
+    }),
+    deliveries: new Counter({
+      name: 'pintu_deliveries_total', help: 'Delivery attempts by outcome',
+      labelNames: ['outcome', 'level'] as const, registers: [registry],
+    }),
+    deliveryLatency: new Histogram({
+      name: 'pintu_delivery_latency_seconds', help: 'From receipt to the agency answering 2xx',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 1800, 3600, 21600, 86400],
+      labelNames: ['channel'] as const, registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: 'pintu_queue_jobs', help: 'Jobs per queue and state',
+      labelNames: ['queue', 'state'] as const, registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

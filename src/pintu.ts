@@ -1,0 +1,55 @@
+/** The running core every process role shares: config, Redis, routes, status, metrics, queues, intake. */
+import type { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { connectRedis } from './redis.js';
+import { RouteRegistry } from './route-registry.js';
+import { StatusStore } from './status.js';
+import { Intake } from '../queues/intake.js';
+import { createQueues, type Queues } from '../queues/topology.js';
+import { startWorkers, type Workers } from '../queues/workers.js';
+
+export interface Pintu {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  redisUrl: string;
+  metrics: Metrics;
+  routes: RouteRegistry;
+  status: StatusStore;
+  queues: Queues;
+  intake: Intake;
+  workers: Workers | null;
+  startWorkers(): Workers;
+  close(): Promise<void>;
+}
+
+export async function createPintu(config: Config, logger: Logger, redisUrl: string): Promise<Pintu> {
+  const redis = connectRedis(redisUrl, 'producer');
+  const workerRedis = connectRedis(redisUrl, 'worker');
+  for (const conn of [redis, workerRedis]) conn.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  await workerRedis.ping();
+  const metrics = createMetrics();
+  const routes = new RouteRegistry(workerRedis, config.PINTU_PREFIX, logger);
+  await routes.start();
+  const status = new StatusStore(redis, config.PINTU_PREFIX);
+  const queues = createQueues(redis, config.PINTU_PREFIX);
+  const intake = new Intake(queues, status, metrics, config);
+  const pintu: Pintu = {
+    config, logger, redis, redisUrl, metrics, routes, status, queues, intake,
+    workers: null,
+    startWorkers() {
+      pintu.workers = startWorkers({ connection: workerRedis, routes, status: new StatusStore(workerRedis, config.PINTU_PREFIX), metrics, config, logger });
+      return pintu.workers;
+    },
+    async close() {
+      await pintu.workers?.close(config.SHUTDOWN_TIMEOUT_MS);
+      await routes.stop();
+      await queues.close();
+      redis.disconnect();
+      workerRedis.disconnect();
+    },
+  };
+  return pintu;
+}

@@ -1,0 +1,85 @@
+/**
+ * Per-complaint status for citizens and monitoring: received → routed → delivered | failed,
+ * one Redis hash per tracking number. Never holds the reporter's identity.
+ */
+import type { Redis } from 'ioredis';
+import type { Channel, Complaint } from './complaint.js';
+
+export const STATUSES = ['received', 'routed', 'delivered', 'failed'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export interface StatusRecord {
+  trackingId: string;
+  complaintId: string;
+  channel: Channel;
+  status: Status;
+  routeCode: string | null;
+  routeName: string | null;
+  receivedAt: string;
+  routedAt: string | null;
+  deliveredAt: string | null;
+  failedAt: string | null;
+  failReason: string | null;
+}
+
+/** An unconfirmed reservation (intake failed after it) disappears after this. */
+const RESERVATION_TTL_SECONDS = 24 * 3600;
+
+const RESERVE = `
+if redis.call('HSETNX', KEYS[1], 'complaintId', ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'trackingId', ARGV[2], 'channel', ARGV[3], 'status', 'received', 'receivedAt', ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1`;
+
+/** Later stages never move the status backwards (a replayed or retried job can finish out of order). */
+const ADVANCE = `
+local rank = {received=0, routed=1, failed=2, delivered=3}
+local current = redis.call('HGET', KEYS[1], 'status')
+redis.call('PERSIST', KEYS[1])
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if current and rank[current] and rank[current] > rank[ARGV[1]] then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[1])
+return 1`;
+
+export class StatusStore {
+  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+
+  private key(trackingId: string): string {
+    return `${this.prefix}:status:${trackingId}`;
+  }
+
+  /** Claim a tracking number for a new complaint; false when another complaint already has it. */
+  async reserve(complaint: Complaint): Promise<boolean> {
+    const ok = await this.redis.eval(RESERVE, 1, this.key(complaint.trackingId), complaint.id, complaint.trackingId, complaint.channel, complaint.receivedAt, RESERVATION_TTL_SECONDS);
+    return ok === 1;
+  }
+
+  async release(trackingId: string): Promise<void> {
+    await this.redis.del(this.key(trackingId));
+  }
+
+  /** Record a stage; the reservation becomes permanent. Fields of earlier stages are filled in if missing. */
+  async advance(complaint: Complaint, status: Status, fields: Partial<Record<keyof StatusRecord, string>>): Promise<void> {
+    const base = { complaintId: complaint.id, trackingId: complaint.trackingId, channel: complaint.channel, receivedAt: complaint.receivedAt };
+    const args = Object.entries({ ...base, ...fields }).flat();
+    await this.redis.eval(ADVANCE, 1, this.key(complaint.trackingId), status, ...args);
+  }
+
+  async get(trackingId: string): Promise<StatusRecord | null> {
+    const h = await this.redis.hgetall(this.key(trackingId));
+    if (!h.complaintId || !h.status) return null;
+    return {
+      trackingId,
+      complaintId: h.complaintId,
+      channel: h.channel as Channel,
+      status: h.status as Status,
+      routeCode: h.routeCode ?? null,
+      routeName: h.routeName ?? null,
+      receivedAt: h.receivedAt!,
+      routedAt: h.routedAt ?? null,
+      deliveredAt: h.deliveredAt ?? null,
+      failedAt: h.failedAt ?? null,
+      failReason: h.failReason ?? null,
+    };
+  }
+}
