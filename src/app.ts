@@ -53,7 +53,6 @@ export async function buildApp(pintu: Pintu, channels: ChannelAdapter[]): Promis
     loggerInstance: pintu.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: pintu.config.TRUST_PROXY,
-    disableRequestLogging: false,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

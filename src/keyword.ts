@@ -20,6 +20,7 @@ const MARKERS = ['kota', 'kab', 'prov'] as const;
 type Marker = (typeof MARKERS)[number];
 const LEADING_LAPOR = /^\s*lapor!?(?=[\s,;:]|$)[\s,;:]*/i;
 const TOKEN = /[^\s,;:]+/gu;
+const MEANINGFUL = /[\p{L}\p{N}\p{Extended_Pictographic}]/u;
 
 /** Case-, accent-, space-, hyphen- and punctuation-insensitive form of a keyword. */
 export function normalizeKey(word: string): string {
@@ -175,7 +176,9 @@ export function resolveMessage(rawText: string, index: RouteIndex): Resolution {
     const matched = index.routes.get(code)!;
     const route = activeRoute(code, index);
     const keyword = used > 0 ? body.slice(tokens[0]!.start, tokens[used - 1]!.end) : null;
-    const complaintText = stripLeadingSeparators(used > 0 ? body.slice(tokens[used - 1]!.end) : body);
+    const rest = stripLeadingSeparators(used > 0 ? body.slice(tokens[used - 1]!.end) : body);
+    // Punctuation alone (":-)") says nothing: the channel answers with the format help.
+    const complaintText = MEANINGFUL.test(rest) ? rest : '';
     const fallback = route.code === matched.code ? '' : ` ${matched.name} is inactive, so it goes to ${route.name}.`;
     return { keyword, complaintText, matched, route, matchType, explanation: explanation + fallback };
   };

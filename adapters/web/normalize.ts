@@ -4,8 +4,9 @@ import type { ComplaintDraft, Region } from '../../src/complaint.js';
 import { normalizeKey, resolveMessage, type RouteIndex } from '../../src/keyword.js';
 import { toE164 } from '../../src/phone.js';
 
-/** Checkboxes arrive as "on", JSON as booleans, some clients as "true"/"1". */
-const checkbox = z.preprocess((v) => (typeof v === 'string' ? ['on', 'true', '1', 'yes', 'ya'].includes(v.toLowerCase()) : v), z.boolean()).default(false);
+/** Checkboxes arrive as "on", JSON as booleans, some clients as "true"/"1"; anything else is an error. */
+const CHECKBOX_WORDS: Record<string, boolean> = { on: true, true: true, '1': true, yes: true, ya: true, off: false, false: false, '0': false, no: false, tidak: false, '': false };
+const checkbox = z.preprocess((v) => (typeof v === 'string' ? CHECKBOX_WORDS[v.toLowerCase()] ?? v : v), z.boolean({ error: 'Harus ya atau tidak (must be true or false)' })).default(false);
 const optionalText = (max: number) => z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v), z.string().max(max).optional());
 
 export const WebSubmission = z.object({

@@ -1,0 +1,34 @@
+/** A real HTTP "agency" that records what Pintu delivers and answers as scripted. */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+
+export interface Delivery { headers: IncomingHttpHeaders; rawBody: string; body: any; status: number }
+
+export interface AgencySink {
+  url: string;
+  received: Delivery[];
+  /** Status codes to answer, in order; after they run out, `fallback`. */
+  script: number[];
+  fallback: number;
+  close(): Promise<void>;
+}
+
+export async function startAgencySink(script: number[] = [], fallback = 200): Promise<AgencySink> {
+  const sink: AgencySink = { url: '', received: [], script: [...script], fallback, close: async () => {} };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const rawBody = Buffer.concat(chunks).toString('utf8');
+      const status = sink.script.length ? sink.script.shift()! : sink.fallback;
+      let body: unknown;
+      try { body = JSON.parse(rawBody); } catch { body = undefined; }
+      sink.received.push({ headers: req.headers, rawBody, body, status });
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: status < 300 }));
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as { port: number };
+  sink.url = `http://127.0.0.1:${port}/lapor`;
+  sink.close = () => new Promise((ok) => { server.closeAllConnections(); server.close(() => ok()); });
+  return sink;
+}

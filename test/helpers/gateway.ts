@@ -1,0 +1,74 @@
+/** A real gateway for a test: real Redis (the run's redis-server), a real HTTP server, real workers. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { inject } from 'vitest';
+import { channels as allChannels } from '../../adapters/index.js';
+import { buildApp } from '../../src/app.js';
+import type { ChannelAdapter, ChannelSession } from '../../src/channel.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { createPintu, type Pintu } from '../../src/pintu.js';
+
+export interface TestGateway {
+  pintu: Pintu;
+  app: FastifyInstance;
+  url: string;
+  prefix: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+export function uniquePrefix(label = 't'): string {
+  return `test-${label}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
+}
+
+/** Env overrides are strings, exactly as an operator would set them. */
+export async function startGateway(env: Record<string, string> = {}, options: { workers?: boolean; channels?: ChannelAdapter[]; sessions?: boolean } = {}): Promise<TestGateway> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pintu-test-data-'));
+  const prefix = env.PINTU_PREFIX ?? uniquePrefix();
+  const config = loadConfig({ LOG_LEVEL: 'silent', PINTU_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '0', ...env, PINTU_PREFIX: prefix, REDIS_URL: env.REDIS_URL ?? inject('redisUrl') });
+  const logger = createLogger(config.LOG_LEVEL);
+  const pintu = await createPintu(config, logger, config.REDIS_URL!);
+  const channels = options.channels ?? allChannels;
+  const app = await buildApp(pintu, channels);
+  if (options.workers !== false) pintu.startWorkers();
+  const sessions: ChannelSession[] = [];
+  if (options.sessions !== false) {
+    for (const channel of channels) {
+      const session = await channel.start?.(pintu);
+      if (session) sessions.push(session);
+    }
+  }
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as { port: number };
+  return {
+    pintu, app, prefix, dataDir,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await app.close();
+      await Promise.all(sessions.map((s) => s.stop()));
+      await pintu.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Poll until `check` returns a truthy value (tests assert outcomes, not timings). */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 15_000, stepMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${(lastError as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
