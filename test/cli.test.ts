@@ -1,0 +1,114 @@
+/** The `pintu` command as an operator runs it: real child processes, real signals. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../src/redis.js';
+import { eventually, uniquePrefix } from './helpers/gateway.js';
+import { json } from './helpers/http.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'bin', 'pintu.js');
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+
+function pintu(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const output = { text: '' };
+  child.stdout!.on('data', (d: Buffer) => { output.text += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { output.text += d.toString(); });
+  const exit = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+  return { child, output, exit };
+}
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pintu-cli-'));
+  dirs.push(dir);
+  return dir;
+}
+
+const listening = (port: number) => new Promise<boolean>((ok) => {
+  const socket = connect(port, '127.0.0.1');
+  socket.once('connect', () => { socket.destroy(); ok(true); });
+  socket.once('error', () => ok(false));
+});
+
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('pintu CLI', () => {
+  it('starts with zero configuration (own redis-server child), takes a complaint, and stops cleanly on SIGTERM', async () => {
+    const dataDir = tempDir();
+    const port = await freePort();
+    const run = pintu([], { PORT: String(port), HOST: '127.0.0.1', PINTU_DATA_DIR: dataDir });
+    const base = `http://127.0.0.1:${port}`;
+    await eventually(async () => (await fetch(`${base}/readyz`)).ok, 20_000, 200);
+    const startLine = run.output.text.split('\n').find((l) => l.includes('started a local redis-server'))!;
+    const redisPort = Number(/127\.0\.0\.1:(\d+)/.exec(startLine)![1]);
+    expect(await listening(redisPort)).toBe(true);
+
+    const res = await fetch(`${base}/api/v1/complaints`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'PekalonganKota jalan rusak di depan pasar', phone: '081234567890' }) });
+    const { trackingId } = await json(res);
+    await eventually(async () => (await json(fetch(`${base}/api/v1/complaints/${trackingId}`))).status === 'delivered', 15_000, 100);
+    expect(readFileSync(join(dataDir, 'outbox.jsonl'), 'utf8')).toContain(trackingId);
+    expect(existsSync(join(dataDir, 'redis'))).toBe(true);
+
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
+    expect(await listening(redisPort)).toBe(false);
+    expect(await listening(port)).toBe(false);
+    // Logs are JSON and never carry the citizen's number.
+    expect(run.output.text).not.toContain('81234567890');
+    const lines = run.output.text.trim().split('\n');
+    expect(lines.every((l) => { try { JSON.parse(l); return true; } catch { return false; } })).toBe(true);
+  });
+
+  it('runs serve and worker as separate processes against one Redis', async () => {
+    const redisUrl = inject('redisUrl');
+    const prefix = uniquePrefix('roles');
+    const dataDir = tempDir();
+    const port = await freePort();
+    const env = { REDIS_URL: redisUrl, PINTU_PREFIX: prefix, PINTU_DATA_DIR: dataDir, HOST: '127.0.0.1' };
+    const serve = pintu(['serve'], { ...env, PORT: String(port) });
+    const base = `http://127.0.0.1:${port}`;
+    await eventually(async () => (await fetch(`${base}/readyz`)).ok, 20_000, 200);
+    expect(await json(fetch(`${base}/readyz`))).toEqual({ status: 'ready', checks: { redis: true } });
+    const { trackingId } = await json(fetch(`${base}/api/v1/complaints`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'SurabayaKota banjir di jalan utama' }) }));
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await json(fetch(`${base}/api/v1/complaints/${trackingId}`))).status).toBe('received');
+
+    const worker = pintu(['worker'], env);
+    await eventually(async () => (await json(fetch(`${base}/api/v1/complaints/${trackingId}`))).status === 'delivered', 20_000, 100);
+    serve.child.kill('SIGTERM');
+    worker.child.kill('SIGINT');
+    expect(await serve.exit).toBe(0);
+    expect(await worker.exit).toBe(0);
+  });
+
+  it('refuses a bad setting with one readable line naming it', async () => {
+    const run = pintu([], { PORT: 'eighty', RATE_LIMIT_PER_MINUTE: '-1' });
+    expect(await run.exit).toBe(1);
+    const lines = run.output.text.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^pintu: invalid configuration — PORT: .*"eighty".*RATE_LIMIT_PER_MINUTE/);
+  });
+
+  it('says how to install Redis when there is none and REDIS_URL is unset', async () => {
+    const run = pintu([], { PATH: tempDir(), PINTU_DATA_DIR: tempDir() });
+    expect(await run.exit).toBe(1);
+    expect(run.output.text).toMatch(/no redis-server is on PATH: install it \(Debian\/Ubuntu: apt-get install -y redis-server/);
+  });
+
+  it('writes the JSON Schema and prints usage', () => {
+    const out = spawnSync(process.execPath, [bin, 'help'], { encoding: 'utf8' });
+    expect(out.stdout).toMatch(/usage: pintu \[all\|serve\|worker\]/);
+    const bad = spawnSync(process.execPath, [bin, 'frobnicate'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+  });
+});
