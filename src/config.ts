@@ -32,7 +32,12 @@ export class ConfigError extends Error {}
 
 /** Only the variables we know are read; everything else in the environment is ignored. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = ConfigSchema.safeParse(env);
+  return parseEnv(ConfigSchema, env);
+}
+
+/** Parse environment variables with a schema (core or a channel's own); one readable line on error. */
+export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const parsed = schema.safeParse(env);
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
   throw new ConfigError(`invalid configuration — ${lines.join('; ')}`);
