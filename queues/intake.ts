@@ -18,19 +18,20 @@ export class Intake {
   /**
    * Queue a complaint under its channel's dedup key. A repeat of a key already accepted inside the
    * dedup window returns the first complaint (same id and tracking number) instead of a new one.
+   * `null` means the channel has no key (a web post without Idempotency-Key): nothing to compare.
    * Resolves only once the complaint is in Redis; rejects when it could not be kept.
    */
-  async accept(draft: ComplaintDraft, dedupKey: string): Promise<Accepted> {
+  async accept(draft: ComplaintDraft, dedupKey: string | null): Promise<Accepted> {
     const complaint = Complaint.parse({ ...draft, version: 1, id: newComplaintId(), trackingId: newTrackingId() });
     while (!(await this.status.reserve(complaint))) complaint.trackingId = newTrackingId();
-    const jobId = jobIdFor(complaint.channel, dedupKey);
+    const jobId = jobIdFor(complaint.channel, dedupKey ?? complaint.id);
     try {
       await this.queues.intake.add('complaint', complaint, { ...intakeJobOptions(this.config), jobId });
     } catch (err) {
       await this.status.release(complaint.trackingId).catch(() => {});
       throw err;
     }
-    const stored = (await this.queues.intake.getJob(jobId))?.data;
+    const stored = dedupKey === null ? complaint : (await this.queues.intake.getJob(jobId))?.data;
     if (stored && stored.id !== complaint.id) {
       await this.status.release(complaint.trackingId);
       this.metrics.duplicates.inc({ channel: complaint.channel });

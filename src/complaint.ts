@@ -3,7 +3,7 @@
  * This file is the single source of truth; `docs/complaint.schema.json` is generated from it
  * (`npm run schema`) and a test fails when that file is stale.
  */
-import { randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import { z } from 'zod';
 
@@ -85,8 +85,9 @@ export function newComplaintId(): string {
 }
 
 export function newTrackingId(): string {
+  // 32 symbols = 5 bits: the low 5 bits of each random byte are uniform.
   let id = '';
-  for (let i = 0; i < 8; i++) id += TRACKING_ALPHABET[randomInt(TRACKING_ALPHABET.length)];
+  for (const byte of randomBytes(8)) id += TRACKING_ALPHABET[byte & 31];
   return id;
 }
 

@@ -41,8 +41,22 @@ if current and rank[current] and rank[current] > rank[ARGV[1]] then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[1])
 return 1`;
 
+type Scripted = Redis & {
+  pintuReserve(key: string, ...args: Array<string | number>): Promise<number>;
+  pintuAdvance(key: string, ...args: string[]): Promise<number>;
+};
+
 export class StatusStore {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  private readonly redis: Scripted;
+
+  constructor(redis: Redis, private readonly prefix: string) {
+    // defineCommand sends each script once and then calls it by SHA.
+    if (!('pintuReserve' in redis)) {
+      redis.defineCommand('pintuReserve', { numberOfKeys: 1, lua: RESERVE });
+      redis.defineCommand('pintuAdvance', { numberOfKeys: 1, lua: ADVANCE });
+    }
+    this.redis = redis as Scripted;
+  }
 
   private key(trackingId: string): string {
     return `${this.prefix}:status:${trackingId}`;
@@ -50,7 +64,7 @@ export class StatusStore {
 
   /** Claim a tracking number for a new complaint; false when another complaint already has it. */
   async reserve(complaint: Complaint): Promise<boolean> {
-    const ok = await this.redis.eval(RESERVE, 1, this.key(complaint.trackingId), complaint.id, complaint.trackingId, complaint.channel, complaint.receivedAt, RESERVATION_TTL_SECONDS);
+    const ok = await this.redis.pintuReserve(this.key(complaint.trackingId), complaint.id, complaint.trackingId, complaint.channel, complaint.receivedAt, RESERVATION_TTL_SECONDS);
     return ok === 1;
   }
 
@@ -62,7 +76,7 @@ export class StatusStore {
   async advance(complaint: Complaint, status: Status, fields: Partial<Record<keyof StatusRecord, string>>): Promise<void> {
     const base = { complaintId: complaint.id, trackingId: complaint.trackingId, channel: complaint.channel, receivedAt: complaint.receivedAt };
     const args = Object.entries({ ...base, ...fields }).flat();
-    await this.redis.eval(ADVANCE, 1, this.key(complaint.trackingId), status, ...args);
+    await this.redis.pintuAdvance(this.key(complaint.trackingId), status, ...args);
   }
 
   async get(trackingId: string): Promise<StatusRecord | null> {

@@ -23,7 +23,7 @@ const StatusBody = z.object({
 const statusUrl = (trackingId: string) => `/api/v1/complaints/${trackingId}`;
 
 /** Normalize and queue; the field errors when the submission cannot become a complaint. */
-async function submit(pintu: Pintu, submission: WebSubmission, dedupKey: string, messageId: string) {
+async function submit(pintu: Pintu, submission: WebSubmission, dedupKey: string | null, messageId: string) {
   const result = normalizeWebSubmission(submission, { index: pintu.routes.index(), receivedAt: new Date().toISOString(), messageId, address: '/api/v1/complaints' });
   if (!result.ok) {
     pintu.metrics.rejected.inc({ channel: 'web', reason: 'invalid' });
@@ -81,10 +81,11 @@ const webRoutes = async (app: FastifyInstance, { pintu }: { pintu: Pintu }) => {
     const key = req.headers['idempotency-key'];
     const messageId = key ?? newComplaintId();
     try {
-      const outcome = await submit(pintu, req.body, key ? `idem:${key}` : `once:${messageId}`, messageId);
+      const outcome = await submit(pintu, req.body, key ? `idem:${key}` : null, messageId);
       if (!outcome.ok) return reply.code(400).send({ error: 'invalid_request', message: 'Some fields are invalid', fields: outcome.fields });
-      const { complaint } = outcome.accepted;
-      const record = await pintu.status.get(complaint.trackingId);
+      const { complaint, duplicate } = outcome.accepted;
+      // A repeat may have moved on since; a new complaint is 'received' by definition.
+      const record = duplicate ? await pintu.status.get(complaint.trackingId) : null;
       return reply.code(202).header('location', statusUrl(complaint.trackingId)).send({
         trackingId: complaint.trackingId,
         status: record?.status ?? 'received',

@@ -1,0 +1,24 @@
+/** Benchmarks write their own section of BENCHMARKS.md, between markers, so each can be re-run alone. */
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+
+const FILE = new URL('../BENCHMARKS.md', import.meta.url);
+const HEADER = `# Pintu benchmarks
+
+Every figure here was written by the command shown with it, on the machine described with it.
+Ratios are measured side by side in one run. Targets come from the issues; a missed target says what limits it.
+`;
+
+export function machine(): string {
+  const cpu = cpus();
+  return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+}
+
+export function writeSection(name: string, markdown: string): void {
+  const start = `<!-- bench:${name}:start -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  const current = existsSync(FILE) ? readFileSync(FILE, 'utf8') : HEADER;
+  const block = `${start}\n${markdown.trim()}\n${end}`;
+  const re = new RegExp(`${start}[\\s\\S]*?${end}`);
+  writeFileSync(FILE, re.test(current) ? current.replace(re, block) : `${current.trimEnd()}\n\n${block}\n`);
+}
