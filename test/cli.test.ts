@@ -5,10 +5,13 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { StatusStore } from '../src/status.js';
 import { freePort } from '../src/redis.js';
 import { eventually, uniquePrefix } from './helpers/gateway.js';
 import { json } from './helpers/http.js';
+import { startAgencySink } from './helpers/agency-sink.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'pintu.js');
@@ -89,6 +92,30 @@ describe('pintu CLI', () => {
     worker.child.kill('SIGINT');
     expect(await serve.exit).toBe(0);
     expect(await worker.exit).toBe(0);
+  });
+
+  it('lets an in-flight delivery finish on SIGTERM before exiting', async () => {
+    const sink = await startAgencySink();
+    sink.delayMs = 1500;
+    const port = await freePort();
+    const env = { REDIS_URL: inject('redisUrl'), PINTU_PREFIX: uniquePrefix('drain'), PINTU_DATA_DIR: tempDir(), HOST: '127.0.0.1', PORT: String(port), NATIONAL_WEBHOOK_URL: sink.url, WEBHOOK_SECRET: 'drain-secret-1234567' };
+    const run = pintu(['all'], env);
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      await eventually(async () => (await fetch(`${base}/readyz`)).ok, 20_000, 200);
+      const { trackingId } = await json(fetch(`${base}/api/v1/complaints`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Jalan di desa kami rusak parah sekali' }) }));
+      await eventually(() => sink.received.length === 1);
+      run.child.kill('SIGTERM');
+      expect(await run.exit).toBe(0);
+      expect(run.output.text).toContain('shutting down');
+      // The agency answered after the signal; the worker waited for it and recorded the delivery.
+      const redis = new Redis(env.REDIS_URL);
+      expect((await new StatusStore(redis, env.PINTU_PREFIX).get(trackingId))?.status).toBe('delivered');
+      redis.disconnect();
+      expect(sink.received).toHaveLength(1);
+    } finally {
+      await sink.close();
+    }
   });
 
   it('refuses a bad setting with one readable line naming it', async () => {

@@ -9,11 +9,13 @@ export interface AgencySink {
   /** Status codes to answer, in order; after they run out, `fallback`. */
   script: number[];
   fallback: number;
+  /** Milliseconds to wait before answering (an agency that is slow, not down). */
+  delayMs: number;
   close(): Promise<void>;
 }
 
 export async function startAgencySink(script: number[] = [], fallback = 200): Promise<AgencySink> {
-  const sink: AgencySink = { url: '', received: [], script: [...script], fallback, close: async () => {} };
+  const sink: AgencySink = { url: '', received: [], script: [...script], fallback, delayMs: 0, close: async () => {} };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -23,7 +25,7 @@ export async function startAgencySink(script: number[] = [], fallback = 200): Pr
       let body: unknown;
       try { body = JSON.parse(rawBody); } catch { body = undefined; }
       sink.received.push({ headers: req.headers, rawBody, body, status });
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: status < 300 }));
+      setTimeout(() => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: status < 300 })), sink.delayMs);
     });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
