@@ -1,5 +1,6 @@
 /** Every channel Pintu runs. Adding a channel = adding its folder and one line here. */
 import type { ChannelAdapter } from '../src/channel.js';
 import { webChannel } from './web/index.js';
+import { smsChannel } from './sms/index.js';
 
-export const channels: ChannelAdapter[] = [webChannel];
+export const channels: ChannelAdapter[] = [webChannel, smsChannel()];

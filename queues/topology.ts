@@ -5,6 +5,7 @@
  *                                                                                     │ permanent failure / attempts exhausted
  *                                                                                     ▼
  *                                                                                dead-letters (kept until an admin replays them)
+ *   channel adapter ──over a sender's flood cap──▶ held (kept for review; releaseHeld() puts it into intake)
  *
  * Every stage is at-least-once; the complaint id travels as the Idempotency-Key so the agency sees one complaint.
  */
@@ -13,7 +14,7 @@ import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type { Complaint } from '../src/complaint.js';
 import type { Config } from '../src/config.js';
 
-export const QUEUE_NAMES = { intake: 'intake', delivery: 'delivery', deadLetters: 'dead-letters' } as const;
+export const QUEUE_NAMES = { intake: 'intake', delivery: 'delivery', deadLetters: 'dead-letters', held: 'held' } as const;
 
 export interface DeliveryJob { complaint: Complaint; routeCode: string }
 export interface DeadLetter { complaint: Complaint; routeCode: string; reason: string; attempts: number; failedAt: string }

@@ -1,0 +1,98 @@
+/**
+ * SMS channel (shortcode 1708): an SMPP ESME session to the operator's SMSC, HTTP MO for
+ * aggregators, and the `replies-sms` worker that answers citizens. Configured by env (config.ts);
+ * without SMPP_URL the SMPP side is off and says so, without SMS_HTTP_SECRET the HTTP side is.
+ */
+import type { Redis } from 'ioredis';
+import type { ChannelAdapter, ChannelSession } from '../../src/channel.js';
+import type { Pintu } from '../../src/pintu.js';
+import { connectRedis } from '../../src/redis.js';
+import { createHeldQueue } from '../../queues/held.js';
+import { createReplyQueue, startReplyWorker } from '../../queues/replies.js';
+import { loadSmsConfig, smppEndpoint, type SmsConfig } from './config.js';
+import { registerSmsHttp } from './http.js';
+import type { InboundDeps } from './inbound.js';
+import { SmppLink, type BindType } from './link.js';
+import { moHandler, startPartialSweeper } from './mo.js';
+import { Reassembly } from './reassembly.js';
+import { smsSender } from './replies.js';
+
+function inboundDeps(pintu: Pintu, config: SmsConfig): InboundDeps & { close(): Promise<void> } {
+  const replies = createReplyQueue(pintu.redis, pintu.config.PINTU_PREFIX, 'sms');
+  const held = createHeldQueue(pintu.redis, pintu.config.PINTU_PREFIX);
+  return { pintu, config, replies, held, close: async () => { await Promise.all([replies.close(), held.close()]); } };
+}
+
+function link(pintu: Pintu, config: SmsConfig, bind: BindType, onMessage?: ReturnType<typeof moHandler>): SmppLink {
+  return new SmppLink({
+    endpoint: smppEndpoint(config.SMPP_URL!),
+    bind,
+    systemType: config.SMPP_SYSTEM_TYPE,
+    enquireLinkMs: config.SMPP_ENQUIRE_LINK_SECONDS * 1000,
+    responseTimeoutMs: config.SMPP_ENQUIRE_LINK_TIMEOUT_SECONDS * 1000,
+    reconnectMaxMs: config.SMPP_RECONNECT_MAX_SECONDS * 1000,
+    maxInFlight: config.SMPP_MAX_IN_FLIGHT,
+    logger: pintu.logger,
+    onMessage,
+  });
+}
+
+/** The SMPP binds (transceiver, or receiver + transmitter) and the partial-SMS sweeper. */
+function startSmpp(pintu: Pintu, config: SmsConfig, deps: InboundDeps) {
+  const reassembly = new Reassembly(pintu.redis, pintu.config.PINTU_PREFIX, config.SMS_REASSEMBLY_TIMEOUT_SECONDS * 1000);
+  const moDeps = { ...deps, reassembly };
+  const receiver = link(pintu, config, config.SMPP_BIND, moHandler(moDeps));
+  const transmitter = config.SMPP_BIND === 'transceiver' ? receiver : link(pintu, config, 'transmitter');
+  receiver.start();
+  if (transmitter !== receiver) transmitter.start();
+  const sweeper = startPartialSweeper(moDeps, config.SMS_REASSEMBLY_TIMEOUT_SECONDS * 1000);
+  return {
+    receiver, transmitter,
+    async stop() {
+      await receiver.stop();
+      if (transmitter !== receiver) await transmitter.stop();
+      sweeper.stop();
+    },
+  };
+}
+
+export interface SmsSession extends ChannelSession {
+  /** The SMPP bind that receives MO (null when SMPP is off). */
+  receiver: SmppLink | null;
+  transmitter: SmppLink | null;
+}
+
+/** The channel reads its configuration from `env` (process.env in production, overrides in tests). */
+export function smsChannel(env: Record<string, string | undefined> = process.env): ChannelAdapter & { start(pintu: Pintu): Promise<SmsSession | null> } {
+  return {
+    name: 'sms',
+    async http(app, { pintu }) {
+      const config = loadSmsConfig(env);
+      if (!config.SMS_HTTP_SECRET) return;
+      const deps = inboundDeps(pintu, config);
+      app.addHook('onClose', deps.close);
+      await registerSmsHttp(app, pintu, { ...config, SMS_HTTP_SECRET: config.SMS_HTTP_SECRET }, deps);
+    },
+    async start(pintu) {
+      const config = loadSmsConfig(env);
+      if (!config.SMPP_URL) pintu.logger.info('SMPP_URL not set: the SMS channel over SMPP is off');
+      if (!config.SMPP_URL && !config.SMS_HTTP_MT_URL) return null;
+      const deps = inboundDeps(pintu, config);
+      const smpp = config.SMPP_URL ? startSmpp(pintu, config, deps) : null;
+      // Workers must wait out a Redis outage, so the reply worker gets its own patient connection.
+      const workerRedis: Redis = connectRedis(pintu.redisUrl, 'worker');
+      workerRedis.on('error', () => {});
+      const worker = startReplyWorker(workerRedis, pintu.config.PINTU_PREFIX, 'sms', smsSender(config, smpp?.transmitter ?? null), { perSecond: config.SMS_REPLY_PER_SECOND, logger: pintu.logger });
+      return {
+        receiver: smpp?.receiver ?? null,
+        transmitter: smpp?.transmitter ?? null,
+        async stop() {
+          await smpp?.stop();
+          await worker.close();
+          await deps.close();
+          workerRedis.disconnect();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * An SMSC simulator on real TCP, built on the same `smpp` package: accepts binds, answers
+ * enquire_link and submit_sm (reassembling concatenated MT replies), and delivers MO with a real
+ * SMSC's at-least-once behaviour — a deliver_sm not answered 0 (or not answered at all) is sent again.
+ * Switches let a test mute enquire_link answers or drop every link.
+ */
+import type { AddressInfo } from 'node:net';
+import { decodeText, splitUdh, validConcatenation } from '../codec.js';
+import { smpp, ESM, STATUS, type PDU, type Server, type Session } from '../smpp.js';
+import type { MoParams } from './messages.js';
+
+export interface SmscOptions {
+  port?: number;
+  host?: string;
+  /** When set, binds must carry these credentials. */
+  systemId?: string;
+  password?: string;
+  /** Wait before retransmitting a deliver_sm that was refused or not answered. */
+  retryDelayMs?: number;
+  respTimeoutMs?: number;
+  maxAttempts?: number;
+  log?: (line: string) => void;
+}
+
+export interface MtMessage { from: string; to: string; text: string; dataCoding: number; parts: number; at: string }
+
+export interface DeliveryResult {
+  /** command_status of every attempt, in order ('timeout' when the ESME did not answer). */
+  attempts: Array<number | 'timeout'>;
+  ok: boolean;
+  /** From the last send to its successful answer. */
+  ackMs: number;
+}
+
+interface Bound { session: Session; systemId: string; bind: string }
+
+export class Smsc {
+  readonly mt: MtMessage[] = [];
+  readonly bound: Bound[] = [];
+  /** Every bind accepted since start (reconnects show up here). */
+  binds = 0;
+  enquireLinks = 0;
+  answerEnquireLink = true;
+  private readonly mtParts = new Map<string, Map<number, Buffer>>();
+  private messageIds = 0;
+  private rr = 0;
+
+  private constructor(private readonly server: Server, private readonly options: SmscOptions) {}
+
+  static async start(options: SmscOptions = {}): Promise<Smsc> {
+    let smsc: Smsc | undefined;
+    const server = smpp.createServer({}, (session) => smsc!.accept(session));
+    smsc = new Smsc(server, options);
+    await new Promise<void>((ok, fail) => { server.once('error', fail); server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => ok()); });
+    return smsc;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    return `smpp://${this.options.systemId ?? 'pintu'}:${this.options.password ?? 'secret'}@127.0.0.1:${this.port}`;
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+
+  private accept(session: Session): void {
+    session.on('error', () => {});
+    session.on('close', () => {
+      const i = this.bound.findIndex((b) => b.session === session);
+      if (i >= 0) this.bound.splice(i, 1);
+    });
+    session.on('pdu', (pdu: PDU) => {
+      if (pdu.isResponse()) return;
+      switch (pdu.command) {
+        case 'bind_transceiver':
+        case 'bind_receiver':
+        case 'bind_transmitter': {
+          const { systemId, password } = this.options;
+          if ((systemId && pdu.system_id !== systemId) || (password && pdu.password !== password)) {
+            session.send(pdu.response({ command_status: STATUS.INVALID_PASSWORD }));
+            return;
+          }
+          const bind = pdu.command.slice('bind_'.length);
+          this.bound.push({ session, systemId: pdu.system_id, bind });
+          this.binds++;
+          session.send(pdu.response({ system_id: 'smsc-sim' }));
+          this.log(`bind ${bind} from ${pdu.system_id}`);
+          return;
+        }
+        case 'enquire_link':
+          this.enquireLinks++;
+          if (this.answerEnquireLink) session.send(pdu.response());
+          return;
+        case 'submit_sm':
+          session.send(pdu.response({ message_id: `sim-${++this.messageIds}` }));
+          this.receiveMt(pdu);
+          return;
+        case 'unbind':
+          session.send(pdu.response());
+          session.close();
+          return;
+        default:
+          session.send(new smpp.PDU('generic_nack', { sequence_number: pdu.sequence_number, command_status: STATUS.INVALID_COMMAND }));
+      }
+    });
+  }
+
+  private receiveMt(pdu: PDU): void {
+    const octets: Buffer = pdu.message_payload ?? pdu.short_message ?? Buffer.alloc(0);
+    const { body, concat } = (pdu.esm_class ?? 0) & ESM.UDHI ? splitUdh(octets) : { body: octets, concat: null };
+    let whole = body;
+    let parts = 1;
+    if (validConcatenation(concat)) {
+      const key = `${pdu.destination_addr}|${concat.ref}|${concat.total}`;
+      const got = this.mtParts.get(key) ?? new Map<number, Buffer>();
+      this.mtParts.set(key, got.set(concat.seq, body));
+      if (got.size < concat.total) return;
+      this.mtParts.delete(key);
+      whole = Buffer.concat([...got.entries()].sort(([a], [b]) => a - b).map(([, b]) => b));
+      parts = concat.total;
+    }
+    const message: MtMessage = { from: pdu.source_addr, to: pdu.destination_addr, text: decodeText(whole, pdu.data_coding ?? 0).text, dataCoding: pdu.data_coding ?? 0, parts, at: new Date().toISOString() };
+    this.mt.push(message);
+    this.log(`MT ${message.from} → ${message.to} (${parts} part${parts > 1 ? 's' : ''}, dc ${message.dataCoding}): ${message.text}`);
+  }
+
+  /** A bound session that takes MO (receiver or transceiver), waiting for one to bind. */
+  private async moSession(deadline: number): Promise<Session | null> {
+    for (;;) {
+      const candidates = this.bound.filter((b) => b.bind !== 'transmitter' && b.session.socket.writable);
+      if (candidates.length) return candidates[this.rr++ % candidates.length]!.session;
+      if (Date.now() > deadline) return null;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  private sendOnce(session: Session, params: MoParams, timeoutMs: number): Promise<number | 'timeout'> {
+    return new Promise((ok) => {
+      const timer = setTimeout(() => ok('timeout'), timeoutMs);
+      const sent = session.send(new smpp.PDU('deliver_sm', params), (resp) => { clearTimeout(timer); ok(resp.command_status); });
+      if (!sent) { clearTimeout(timer); ok('timeout'); }
+    });
+  }
+
+  /** Deliver one MO PDU until the ESME answers 0 (or the attempts run out). */
+  async deliver(params: MoParams): Promise<DeliveryResult> {
+    const { retryDelayMs = 200, respTimeoutMs = 5000, maxAttempts = 50 } = this.options;
+    const attempts: DeliveryResult['attempts'] = [];
+    while (attempts.length < maxAttempts) {
+      const session = await this.moSession(Date.now() + respTimeoutMs);
+      const started = performance.now();
+      const status = session ? await this.sendOnce(session, params, respTimeoutMs) : 'timeout';
+      attempts.push(status);
+      if (status === STATUS.OK) return { attempts, ok: true, ackMs: performance.now() - started };
+      await new Promise((r) => setTimeout(r, retryDelayMs));
+    }
+    return { attempts, ok: false, ackMs: NaN };
+  }
+
+  /** Deliver PDUs one after another (the parts of a long message, in the order given). */
+  async deliverAll(list: MoParams[]): Promise<DeliveryResult[]> {
+    const results: DeliveryResult[] = [];
+    for (const params of list) results.push(await this.deliver(params));
+    return results;
+  }
+
+  /** Deliver many with at most `window` unanswered at once (as an SMSC's window does). */
+  async burst(list: MoParams[], window: number): Promise<DeliveryResult[]> {
+    const results: DeliveryResult[] = new Array(list.length);
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.min(window, list.length) }, async () => {
+      while (next < list.length) {
+        const i = next++;
+        results[i] = await this.deliver(list[i]!);
+      }
+    }));
+    return results;
+  }
+
+  /** Cut every link, as a network failure or SMSC restart would. */
+  dropLinks(): void {
+    for (const { session } of [...this.bound]) session.destroy();
+  }
+
+  async close(): Promise<void> {
+    this.dropLinks();
+    for (const session of this.server.sessions) session.destroy();
+    await new Promise<void>((ok) => this.server.close(() => ok()));
+  }
+}
