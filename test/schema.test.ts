@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { decodeTime, isValid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import { canonicalTrackingId, Complaint, complaintJsonSchema, newComplaintId, newTrackingId, TRACKING_ID_PATTERN } from '../src/complaint.js';
 
@@ -23,10 +24,12 @@ describe('Complaint schema', () => {
     expect(canonicalTrackingId('UUUUUUUU')).toBeNull();
   });
 
-  it('makes ULID complaint ids that sort by time', () => {
-    const a = newComplaintId();
-    const b = newComplaintId();
-    expect(a < b).toBe(true);
+  it('makes ULID complaint ids that the reference implementation reads, sorting by time', () => {
+    const before = Date.now();
+    const ids = Array.from({ length: 10_000 }, () => newComplaintId());
+    expect(ids.every((id) => isValid(id))).toBe(true);
+    expect(decodeTime(ids[0]!)).toBeGreaterThanOrEqual(before);
+    expect(ids.every((id, i) => i === 0 || ids[i - 1]! < id)).toBe(true);
   });
 
   it('rejects a complaint without a zone on receivedAt or with a bad channel', () => {
