@@ -13,7 +13,7 @@ import type { Logger } from './logger.js';
 export function connectRedis(url: string, role: 'worker' | 'producer'): Redis {
   const options: RedisOptions = role === 'worker'
     ? { maxRetriesPerRequest: null, enableReadyCheck: true }
-    : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 };
+    : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, enableAutoPipelining: true };
   return new Redis(url, { ...options, lazyConnect: false, retryStrategy: (times) => Math.min(times * 200, 2000) });
 }
 

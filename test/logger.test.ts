@@ -1,0 +1,24 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logger.js';
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({ write(chunk, _enc, done) { lines.push(chunk.toString()); done(); } });
+  return { logger: createLogger('info', stream), lines };
+}
+
+describe('logs', () => {
+  it('are JSON and never carry a reporter identity, a phone number or a secret', () => {
+    const { logger, lines } = capture();
+    logger.info({ complaint: { trackingId: 'ABCD2345', reporter: { name: 'Siti Aminah', phone: '+6281234567890', email: 'siti@example.org', anonymous: false } } }, 'accepted');
+    logger.info({ from: '+6281234567890', msisdn: '6281234567890', source_addr: '081234567890' }, 'sms in');
+    logger.info({ route: { code: '33.75', name: 'Kota Pekalongan', destination: { url: 'https://agency.example', secret: 'super-secret-value' } } }, 'route changed');
+    const text = lines.join('');
+    for (const secret of ['Siti', '81234567890', 'siti@example.org', 'super-secret-value']) expect(text).not.toContain(secret);
+    // What operators need stays readable.
+    expect(text).toContain('ABCD2345');
+    expect(text).toContain('Kota Pekalongan');
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+  });
+});
