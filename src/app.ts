@@ -13,6 +13,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { ChannelAdapter } from './channel.js';
+import { adminPlugin } from './admin/index.js';
 import type { Pintu } from './pintu.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -89,6 +90,7 @@ export async function buildApp(pintu: Pintu, channels: ChannelAdapter[]): Promis
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(opsPlugin, { pintu });
+  await app.register(adminPlugin, { pintu });
   for (const channel of channels) {
     if (channel.http) await app.register(channel.http, { pintu });
   }

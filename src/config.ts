@@ -1,5 +1,6 @@
 /** Configuration from the environment, parsed once by zod; a bad value stops start-up with one readable line. */
 import { z } from 'zod';
+import { AdminTokens } from './admin/tokens.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional());
@@ -24,6 +25,7 @@ export const ConfigSchema = z.object({
   WORKER_CONCURRENCY: positiveInt.default(16),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   TRUST_PROXY: z.stringbool().default(false),
+  ADMIN_TOKENS: AdminTokens.describe('name:role:sha256-of-token entries (pintu admin token NAME ROLE); unset: the admin API is off'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -36,6 +36,11 @@ function canonicalKey(words: string[]): string {
     .replace(/(kabupaten|provinsi|propinsi)$/, (m) => MARKER_SYNONYMS[m]!);
 }
 
+/** The lookup key of a keyword or alias as typed by an admin ("Kota Pekalongan", "kota-pekalongan" → "kotapekalongan"). */
+export function routeKey(phrase: string): string {
+  return canonicalKey(phrase.split(/[\s-]+/).map(normalizeKey));
+}
+
 interface IndexEntry { code: string; matchType: 'exact' | 'alias' | 'ambiguous' }
 
 export interface RouteIndex {
@@ -75,11 +80,11 @@ export function buildRouteIndex(routeList: Iterable<Route>, version = 0): RouteI
   for (const r of routeList) routes.set(r.code, r);
   const keys = new Map<string, IndexEntry>();
   for (const r of routes.values()) {
-    keys.set(canonicalKey([normalizeKey(r.keyword)]), { code: r.code, matchType: 'exact' });
+    keys.set(routeKey(r.keyword), { code: r.code, matchType: 'exact' });
   }
   for (const r of routes.values()) {
     for (const alias of r.aliases) {
-      const key = canonicalKey(alias.split(/[\s-]+/).map(normalizeKey));
+      const key = routeKey(alias);
       if (!keys.has(key)) keys.set(key, { code: r.code, matchType: 'alias' });
     }
   }
