@@ -63,7 +63,7 @@ export interface SmsSession extends ChannelSession {
 }
 
 /** The channel reads its configuration from `env` (process.env in production, overrides in tests). */
-export function smsChannel(env: Record<string, string | undefined> = process.env): ChannelAdapter & { start(pintu: Pintu): Promise<SmsSession | null> } {
+export function smsChannel(env: Record<string, string | undefined> = process.env): Omit<ChannelAdapter, 'start'> & { start(pintu: Pintu): Promise<SmsSession | null> } {
   return {
     name: 'sms',
     async http(app, { pintu }) {

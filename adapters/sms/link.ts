@@ -45,8 +45,9 @@ export class SmppLink {
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private stopping = false;
-  /** Binds made since start (a test and the operator can see reconnects happen). */
+  /** Binds made since start, and times reading paused at the in-flight bound (reconnects and backpressure are visible). */
   binds = 0;
+  pauses = 0;
 
   constructor(private readonly options: LinkOptions) {}
 
@@ -120,7 +121,10 @@ export class SmppLink {
   private async answerMessage(conn: Connection, pdu: PDU): Promise<void> {
     const { session } = conn;
     conn.inFlight++;
-    if (conn.inFlight >= this.options.maxInFlight && !session.paused) session.pause();
+    if (conn.inFlight >= this.options.maxInFlight && !session.paused) {
+      session.pause();
+      this.pauses++;
+    }
     let status: number;
     try {
       status = this.options.onMessage ? await this.options.onMessage(pdu) : STATUS.RX_T_APPN;

@@ -40,6 +40,9 @@ export class Smsc {
   /** Every bind accepted since start (reconnects show up here). */
   binds = 0;
   enquireLinks = 0;
+  unbinds = 0;
+  /** The ESME's answer to every deliver_sm attempt, in order. */
+  readonly answers: Array<number | 'timeout'> = [];
   answerEnquireLink = true;
   private readonly mtParts = new Map<string, Map<number, Buffer>>();
   private messageIds = 0;
@@ -100,6 +103,7 @@ export class Smsc {
           this.receiveMt(pdu);
           return;
         case 'unbind':
+          this.unbinds++;
           session.send(pdu.response());
           session.close();
           return;
@@ -155,6 +159,7 @@ export class Smsc {
       const started = performance.now();
       const status = session ? await this.sendOnce(session, params, respTimeoutMs) : 'timeout';
       attempts.push(status);
+      this.answers.push(status);
       if (status === STATUS.OK) return { attempts, ok: true, ackMs: performance.now() - started };
       await new Promise((r) => setTimeout(r, retryDelayMs));
     }
@@ -179,6 +184,19 @@ export class Smsc {
       }
     }));
     return results;
+  }
+
+  /** Ask every bound ESME enquire_link; their answers' statuses. */
+  async enquireLinkAll(timeoutMs = 2000): Promise<Array<number | 'timeout'>> {
+    return Promise.all(this.bound.map(({ session }) => new Promise<number | 'timeout'>((ok) => {
+      const timer = setTimeout(() => ok('timeout'), timeoutMs);
+      session.send(new smpp.PDU('enquire_link', {}), (resp) => { clearTimeout(timer); ok(resp.command_status); });
+    })));
+  }
+
+  /** Send bytes that are no PDU (a length over the limit): node-smpp on the other side stops parsing. */
+  sendGarbage(): void {
+    for (const { session } of this.bound) session.socket.write(Buffer.from([0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0]));
   }
 
   /** Cut every link, as a network failure or SMSC restart would. */
