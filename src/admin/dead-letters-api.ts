@@ -92,10 +92,10 @@ export const deadLettersApi = async (app: FastifyInstance, { pintu }: { pintu: P
   r.post('/dead-letters/replay', {
     schema: {
       tags, summary: 'Deliver every dead letter again, or those of one route',
-      body: z.object({ route: RouteFilter }).default({}), response: { 202: Replayed, ...ADMIN_ERRORS },
+      body: z.object({ route: RouteFilter }).nullish().describe('No body: every dead letter'), response: { 202: Replayed, ...ADMIN_ERRORS },
     },
   }, async (req, reply) => {
-    const jobs = (await deadLetters.getJobs(['waiting'])).filter((job) => job && matchesRoute(job.data, req.body.route));
+    const jobs = (await deadLetters.getJobs(['waiting'])).filter((job) => job && matchesRoute(job.data, req.body?.route));
     const replayed = [];
     for (const job of jobs) {
       const done = await replay(job, req.admin!.name);
