@@ -4,6 +4,7 @@ import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { Transform, type Readable } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
@@ -17,6 +18,23 @@ import { adminPlugin } from './admin/index.js';
 import type { Pintu } from './pintu.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** Text bodies must be UTF-8: invalid bytes get a 400, not a complaint full of U+FFFD. */
+function utf8Checked(payload: Readable): Readable {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const invalid = () => Object.assign(new Error('The body is not valid UTF-8'), { statusCode: 400 });
+  const checked = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      try { decoder.decode(chunk, { stream: true }); done(null, chunk); } catch { done(invalid()); }
+    },
+    flush(done) {
+      try { decoder.decode(); done(); } catch { done(invalid()); }
+    },
+  });
+  payload.on('error', (err) => checked.destroy(err));
+  return payload.pipe(checked);
+}
+const TEXT_BODY = /^(application\/(json|x-www-form-urlencoded)|text\/)/i;
 
 /** 400 body: one message per field, so a form or client can show each next to its input. */
 export function fieldErrors(issues: Array<{ path: PropertyKey[]; message: string }>): Record<string, string> {
@@ -57,6 +75,9 @@ export async function buildApp(pintu: Pintu, channels: ChannelAdapter[]): Promis
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+
+  app.addHook('preParsing', async (request, _reply, payload) =>
+    (TEXT_BODY.test(request.headers['content-type'] ?? '') ? utf8Checked(payload) : payload));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
