@@ -104,6 +104,7 @@ export class Smsc {
           return;
         case 'unbind':
           this.unbinds++;
+          this.log('unbind');
           session.send(pdu.response());
           session.close();
           return;
