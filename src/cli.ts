@@ -8,6 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { channels } from '../adapters/index.js';
+import { adminCommand, ADMIN_USAGE } from './admin/cli.js';
 import { buildApp } from './app.js';
 import type { ChannelSession } from './channel.js';
 import { complaintJsonSchema } from './complaint.js';
@@ -20,7 +21,8 @@ const ROLES = ['all', 'serve', 'worker'] as const;
 type Role = (typeof ROLES)[number];
 
 const USAGE = `usage: pintu [all|serve|worker]
-       pintu schema [FILE]     write the Complaint JSON Schema (default docs/complaint.schema.json)`;
+       pintu schema [FILE]     write the Complaint JSON Schema (default docs/complaint.schema.json)
+${ADMIN_USAGE}`;
 
 async function run(role: Role): Promise<void> {
   const config = loadConfig();
@@ -66,6 +68,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(`wrote ${file}`);
     return;
   }
+  if (command === 'admin' || command === 'routes') { process.exitCode = await adminCommand(command, rest); return; }
   if (command === '--help' || command === '-h' || command === 'help') { console.log(USAGE); return; }
   if (!(ROLES as readonly string[]).includes(command)) { console.error(`unknown command "${command}"\n${USAGE}`); process.exit(2); }
   await run(command as Role);

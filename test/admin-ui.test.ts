@@ -104,7 +104,7 @@ describe('admin UI in Chromium', () => {
     expect(await page.textContent('#resolve-result dd[data-field="Complaint text"]')).toBe(XSS_COMPLAINT);
 
     expect(await page.locator('main img, main svg').count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined();
 
     newAgency.fallback = 200;
     await letter.locator('button', { hasText: 'Replay' }).click();

@@ -140,10 +140,12 @@ export function planImport(text: string, format: RouteFileFormat, current: Reado
     built.push({ line, route: result.route });
     table.set(row.code, result.route);
   }
-  for (const clash of findKeyClashes(table, built.map((b) => b.route.code))) {
+  // Only rows that change something can introduce a clash; the route that already has the word is not at fault.
+  const changed = built.filter(({ route }) => JSON.stringify(route) !== JSON.stringify(current.get(route.code)));
+  for (const clash of findKeyClashes(table, changed.map((b) => b.route.code))) {
     const where = lineOf.has(clash.owner.code) ? `line ${lineOf.get(clash.owner.code)}` : 'the table';
     problems.push({ line: lineOf.get(clash.code)!, code: clash.code, reason: `"${clash.word}" already belongs to ${clash.owner.name} (${clash.owner.code}, ${where})` });
   }
   if (problems.length) return { ok: false, problems: problems.sort((a, b) => a.line - b.line) };
-  return { ok: true, changes: built.map(({ route }) => ({ code: route.code, route })), rows: rows.length };
+  return { ok: true, changes: changed.map(({ route }) => ({ code: route.code, route })), rows: rows.length };
 }
