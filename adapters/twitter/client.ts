@@ -59,19 +59,21 @@ export function classifyFailure(err: unknown): XFailure {
   return { kind: 'transient', message: (err as Error).message };
 }
 
-/** Points the whole client at `baseUrl` (see the file comment). */
-function baseUrlPlugin(baseUrl: string): ITwitterApiClientPlugin {
+/** twitter-api-v2 waits forever by default; a hung call must not freeze the poller (which keeps its lock). */
+const REQUEST_TIMEOUT_MS = 20_000;
+
+/** Every request: a timeout, and the origin swapped for `baseUrl` (see the file comment). */
+function requestPlugin(baseUrl: string): ITwitterApiClientPlugin {
   return {
     onBeforeRequestConfig({ params }) {
-      if (params.url.startsWith(`${REAL_API_ORIGIN}/`)) params.url = baseUrl + params.url.slice(REAL_API_ORIGIN.length);
+      params.timeout ??= REQUEST_TIMEOUT_MS;
+      if (baseUrl !== REAL_API_ORIGIN && params.url.startsWith(`${REAL_API_ORIGIN}/`)) params.url = baseUrl + params.url.slice(REAL_API_ORIGIN.length);
     },
   };
 }
 
-function clientSettings(baseUrl: string) {
-  if (baseUrl === REAL_API_ORIGIN) return {};
-  return { plugins: [baseUrlPlugin(baseUrl)], ...(baseUrl.startsWith('http:') && { httpAgent: new Agent({ keepAlive: true }) }) };
-}
+const clientSettings = (baseUrl: string) =>
+  ({ plugins: [requestPlugin(baseUrl)], ...(baseUrl.startsWith('http:') && { httpAgent: new Agent({ keepAlive: true }) }) });
 
 const MENTION_FIELDS: Partial<TweetV2PaginableTimelineParams> = {
   max_results: PAGE_SIZE,
