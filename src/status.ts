@@ -27,7 +27,7 @@ const RESERVATION_TTL_SECONDS = 24 * 3600;
 
 const RESERVE = `
 if redis.call('HSETNX', KEYS[1], 'complaintId', ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'trackingId', ARGV[2], 'channel', ARGV[3], 'status', 'received', 'receivedAt', ARGV[4])
+redis.call('HSET', KEYS[1], 'trackingId', ARGV[2], 'channel', ARGV[3], 'status', 'received', 'receivedAt', ARGV[4], 'routeCode', ARGV[6], 'routeName', ARGV[7])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 return 1`;
 
@@ -62,9 +62,12 @@ export class StatusStore {
     return `${this.prefix}:status:${trackingId}`;
   }
 
-  /** Claim a tracking number for a new complaint; false when another complaint already has it. */
+  /**
+   * Claim a tracking number for a new complaint; false when another complaint already has it.
+   * The route is the one resolved at intake until the router records where it actually went.
+   */
   async reserve(complaint: Complaint): Promise<boolean> {
-    const ok = await this.redis.pintuReserve(this.key(complaint.trackingId), complaint.id, complaint.trackingId, complaint.channel, complaint.receivedAt, RESERVATION_TTL_SECONDS);
+    const ok = await this.redis.pintuReserve(this.key(complaint.trackingId), complaint.id, complaint.trackingId, complaint.channel, complaint.receivedAt, RESERVATION_TTL_SECONDS, complaint.region.code, complaint.region.name);
     return ok === 1;
   }
 
