@@ -56,7 +56,7 @@ export function routeView(route: PublicRoute, version: number): RouteView {
   return { ...route, version, seeded: isSeededCode(route.code) };
 }
 
-export const levelOf = (code: string): Level => (code === NATIONAL_CODE ? 'national' : code.includes('.') ? 'regency' : 'province');
+const levelOf = (code: string): Level => (code === NATIONAL_CODE ? 'national' : code.includes('.') ? 'regency' : 'province');
 const parentOf = (code: string): string | null => (code === NATIONAL_CODE ? null : code.includes('.') ? code.slice(0, 2) : NATIONAL_CODE);
 
 export type Built = { ok: true; route: Route } | { ok: false; fields: Record<string, string> };
