@@ -50,5 +50,11 @@ export const adminUi = async (app: FastifyInstance, { pintu, tokens }: { pintu: 
   // @bull-board/fastify pins its own copy of @bull-board/api: same shape, separate type declarations.
   const serverAdapter = board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'];
   createBullBoard({ queues: [intake, delivery, deadLetters].map((q) => new BullMQAdapter(q)), serverAdapter });
-  await app.register(board.registerPlugin(), { prefix: '/queues' });
+  // Job data carries reporters' identities: the queue dashboard is for admins, not viewers.
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', async (req, reply) => {
+      if (req.admin?.role !== 'admin') return reply.code(403).send({ error: 'forbidden', message: 'The queue dashboard shows reporters\' identities: admins only' });
+    });
+    await scope.register(board.registerPlugin());
+  }, { prefix: '/queues' });
 };
