@@ -123,9 +123,11 @@ max-messages = 0
 post-url = "${sink.url}?from=%p&to=%P"
 `);
   const bearerbox = spawn('bearerbox', [conf], { stdio: 'ignore' });
-  const smsbox = spawn('smsbox', [conf], { stdio: 'ignore' });
+  let smsbox: ChildProcess | null = null;
   try {
     await waitFor(() => smsc.bound.length > 0, 'Kannel to bind');
+    // smsbox gives up at once when bearerbox is not listening yet; once bearerbox has bound, it is.
+    smsbox = spawn('smsbox', [conf], { stdio: 'ignore' });
     // smsbox connects to bearerbox on its own schedule: warm up until a message comes through.
     for (let i = 0; sink.received.length === 0; i++) {
       if (i === 30) throw new Error(`Kannel delivered nothing; see ${join(dir, 'bearerbox.log')}`);
@@ -135,7 +137,7 @@ post-url = "${sink.url}?from=%p&to=%P"
     sink.received.length = 0;
     return await measure('Kannel 1.4.5 (bearerbox + smsbox, sms-service post-url)', smsc, sink);
   } finally {
-    await stopChild(smsbox);
+    if (smsbox) await stopChild(smsbox);
     await stopChild(bearerbox);
     await smsc.close();
     await sink.close();
