@@ -1,7 +1,7 @@
 /** Replies to X mentions through the `replies-twitter` queue, posted to the fake X API over real HTTP. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createReplyQueue } from '../queues/replies.js';
-import { FORMAT_HELP } from '../src/replies.js';
+import { acceptedReply, FORMAT_HELP, statusReply } from '../src/replies.js';
 import { createTwitterChannel } from '../adapters/twitter/index.js';
 import { startXSim, type XSim } from '../adapters/twitter/sim/server.js';
 import { eventually, startGateway, type TestGateway } from './helpers/gateway.js';
@@ -34,9 +34,12 @@ describe('X replies', () => {
     const statusTweet = x.addMention({ from: 'siti', text: `CEK ${complaint.trackingId}` });
     await eventually(() => x.posts.length === 3);
     const byTweet = Object.fromEntries(x.posts.map((p) => [p.inReplyTo, p.text]));
-    expect(byTweet[complaintTweet]).toBe(`Aduan Anda diterima. No. lacak: ${complaint.trackingId}. Diteruskan ke Kota Pekalongan. Cek status: CEK ${complaint.trackingId}`);
+    expect(byTweet[complaintTweet]).toBe(acceptedReply(complaint));
+    expect(byTweet[complaintTweet]).toContain(complaint.trackingId);
+    expect(byTweet[complaintTweet]).toContain('Kota Pekalongan');
     expect(byTweet[bareTweet]).toBe(FORMAT_HELP);
-    expect(byTweet[statusTweet]).toBe(`Aduan ${complaint.trackingId}: diterima, menunggu diteruskan.`);
+    expect(byTweet[statusTweet]).toBe(statusReply(await gw.pintu.status.get(complaint.trackingId), complaint.trackingId));
+    expect(byTweet[statusTweet]).toMatch(new RegExp(`^Aduan ${complaint.trackingId}: diterima`));
     expect(x.posts.every((p) => [...p.text].length <= 280)).toBe(true);
     // Posted with user context (OAuth 1.0a): the fake refuses app-only tokens on POST /2/tweets like X does.
     expect(x.requests.filter((r) => r.path === '/2/tweets').every((r) => r.status === 201)).toBe(true);
