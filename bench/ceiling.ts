@@ -2,9 +2,10 @@
 import { Queue } from 'bullmq';
 import Fastify from 'fastify';
 import { connectRedis } from '../src/redis.js';
+import { bullPrefix } from '../queues/topology.js';
 
 const redis = connectRedis(process.env.REDIS_URL!, 'producer');
-const queue = new Queue('intake', { connection: redis, prefix: 'ceiling:bull' });
+const queue = new Queue('intake', { connection: redis, prefix: bullPrefix('ceiling', 'intake') });
 const app = Fastify({ bodyLimit: 64 * 1024 });
 app.post('/api/v1/complaints', async (req, reply) => {
   const job = await queue.add('complaint', req.body as object, { removeOnComplete: true });

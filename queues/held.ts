@@ -5,7 +5,7 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { ComplaintDraft } from '../src/complaint.js';
 import type { Accepted, Intake } from './intake.js';
-import { jobIdFor, QUEUE_NAMES } from './topology.js';
+import { bullPrefix, jobIdFor, QUEUE_NAMES } from './topology.js';
 
 export interface HeldComplaint {
   draft: ComplaintDraft;
@@ -16,7 +16,7 @@ export interface HeldComplaint {
 }
 
 export function createHeldQueue(connection: ConnectionOptions, prefix: string): Queue<HeldComplaint> {
-  return new Queue<HeldComplaint>(QUEUE_NAMES.held, { connection, prefix: `${prefix}:bull` });
+  return new Queue<HeldComplaint>(QUEUE_NAMES.held, { connection, prefix: bullPrefix(prefix, QUEUE_NAMES.held) });
 }
 
 /** Keep a complaint for review; a repeat of the same message is the same held job. Resolves once it is in Redis. */

@@ -4,6 +4,7 @@
  */
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from '../src/logger.js';
+import { bullPrefix } from './topology.js';
 
 export interface ReplyJob {
   channel: string;
@@ -19,7 +20,7 @@ export const replyQueueName = (channel: string) => `replies-${channel}`;
 export function createReplyQueue(connection: ConnectionOptions, prefix: string, channel: string): Queue<ReplyJob> {
   return new Queue<ReplyJob>(replyQueueName(channel), {
     connection,
-    prefix: `${prefix}:bull`,
+    prefix: bullPrefix(prefix, replyQueueName(channel)),
     defaultJobOptions: { attempts: 8, backoff: { type: 'exponential', delay: 2000, jitter: 0.5 }, removeOnComplete: { age: 24 * 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } },
   });
 }
@@ -38,7 +39,7 @@ export function startReplyWorker(
 ): Worker<ReplyJob> {
   const worker = new Worker<ReplyJob>(replyQueueName(channel), (job) => send(job.data, job), {
     connection,
-    prefix: `${prefix}:bull`,
+    prefix: bullPrefix(prefix, replyQueueName(channel)),
     concurrency: Math.max(1, Math.ceil(options.perSecond)),
     // Below one per second (a strict SMSC), one message per 1/rate seconds.
     limiter: options.perSecond >= 1 ? { max: Math.floor(options.perSecond), duration: 1000 } : { max: 1, duration: Math.round(1000 / options.perSecond) },

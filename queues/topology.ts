@@ -16,6 +16,13 @@ import type { Config } from '../src/config.js';
 
 export const QUEUE_NAMES = { intake: 'intake', delivery: 'delivery', deadLetters: 'dead-letters', held: 'held' } as const;
 
+/**
+ * The BullMQ key prefix of one queue. A queue's Lua scripts use many of its keys at once, so the hash tag
+ * keeps them in one Redis Cluster slot; different queues get different tags and spread over the masters.
+ * Every Queue and Worker is made with it.
+ */
+export const bullPrefix = (prefix: string, queueName: string) => `{${prefix}:${queueName}}`;
+
 export interface DeliveryJob { complaint: Complaint; routeCode: string }
 export interface DeadLetter { complaint: Complaint; routeCode: string; reason: string; attempts: number; failedAt: string }
 
@@ -51,10 +58,10 @@ export interface Queues {
 }
 
 export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
-  const opts = { connection, prefix: `${prefix}:bull` };
-  const intake = new Queue<Complaint>(QUEUE_NAMES.intake, opts);
-  const delivery = new Queue<DeliveryJob>(QUEUE_NAMES.delivery, opts);
-  const deadLetters = new Queue<DeadLetter>(QUEUE_NAMES.deadLetters, opts);
+  const opts = (name: string) => ({ connection, prefix: bullPrefix(prefix, name) });
+  const intake = new Queue<Complaint>(QUEUE_NAMES.intake, opts(QUEUE_NAMES.intake));
+  const delivery = new Queue<DeliveryJob>(QUEUE_NAMES.delivery, opts(QUEUE_NAMES.delivery));
+  const deadLetters = new Queue<DeadLetter>(QUEUE_NAMES.deadLetters, opts(QUEUE_NAMES.deadLetters));
   return {
     intake, delivery, deadLetters,
     async close() { await Promise.all([intake.close(), delivery.close(), deadLetters.close()]); },

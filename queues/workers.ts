@@ -7,17 +7,17 @@ import type { RouteRegistry } from '../src/route-registry.js';
 import type { StatusStore } from '../src/status.js';
 import { deliveryProcessor } from './delivery.js';
 import { routerProcessor } from './router.js';
-import { createQueues, QUEUE_NAMES } from './topology.js';
+import { bullPrefix, createQueues, QUEUE_NAMES } from './topology.js';
 
 export interface Workers { running(): boolean; close(timeoutMs: number): Promise<void> }
 
 /** Workers get their own queue handles on the patient connection: they must wait out a Redis outage. */
 export function startWorkers(base: { connection: ConnectionOptions; routes: RouteRegistry; status: StatusStore; metrics: Metrics; config: Config; logger: Logger }): Workers {
   const deps = { ...base, queues: createQueues(base.connection, base.config.PINTU_PREFIX) };
-  const opts = { connection: deps.connection, prefix: `${deps.config.PINTU_PREFIX}:bull`, concurrency: deps.config.WORKER_CONCURRENCY };
+  const opts = (name: string) => ({ connection: deps.connection, prefix: bullPrefix(deps.config.PINTU_PREFIX, name), concurrency: deps.config.WORKER_CONCURRENCY });
   const workers = [
-    new Worker(QUEUE_NAMES.intake, routerProcessor(deps), opts),
-    new Worker(QUEUE_NAMES.delivery, deliveryProcessor(deps), opts),
+    new Worker(QUEUE_NAMES.intake, routerProcessor(deps), opts(QUEUE_NAMES.intake)),
+    new Worker(QUEUE_NAMES.delivery, deliveryProcessor(deps), opts(QUEUE_NAMES.delivery)),
   ];
   for (const w of workers) {
     w.on('error', (err) => deps.logger.warn({ queue: w.name, err: err.message }, 'worker error'));

@@ -1,6 +1,7 @@
 /** Configuration from the environment, parsed once by zod; a bad value stops start-up with one readable line. */
 import { z } from 'zod';
 import { AdminTokens } from './admin/tokens.js';
+import { clusterUrlFromNodes, parseRedisUrl, REDIS_URL_FORMS } from './redis.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional());
@@ -9,8 +10,10 @@ const positiveInt = z.coerce.number().int().positive();
 export const ConfigSchema = z.object({
   PORT: port.default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
-  REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^rediss?$/ }).optional())
+  REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().refine((url) => parseRedisUrl(url) !== null, `must be ${REDIS_URL_FORMS}`).optional())
     .describe('Unset: a local redis-server child is started in the data dir'),
+  REDIS_CLUSTER_NODES: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional())
+    .describe('h1:p1,h2:p2,... of a Redis Cluster (password and TLS from a redis:// or rediss:// REDIS_URL); same as REDIS_URL=redis+cluster://...'),
   PINTU_DATA_DIR: z.string().min(1).default('./.data'),
   PINTU_PREFIX: z.string().regex(/^[\w:{}.-]+$/).default('pintu').describe('Redis key prefix (queues, routes, status)'),
   NATIONAL_WEBHOOK_URL: optionalUrl,
@@ -26,6 +29,11 @@ export const ConfigSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   TRUST_PROXY: z.stringbool().default(false),
   ADMIN_TOKENS: AdminTokens.describe('name:role:sha256-of-token entries (pintu admin token NAME ROLE); unset: the admin API is off'),
+}).transform((config, ctx) => {
+  if (!config.REDIS_CLUSTER_NODES) return config;
+  const url = clusterUrlFromNodes(config.REDIS_CLUSTER_NODES, config.REDIS_URL);
+  if (!url) ctx.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: 'must be host:port,host:port,... and REDIS_URL, if set with it, a plain redis:// or rediss:// URL (it gives only the password and TLS)' });
+  return { ...config, REDIS_URL: url ?? config.REDIS_URL };
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -41,6 +49,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
   const parsed = schema.safeParse(env);
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+  // A URL's password is not echoed back.
+  const shown = (name: string) => JSON.stringify(env[name]?.replace(/\/\/[^@/]*@/, '//…@'));
+  const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${shown(String(i.path[0]))})`);
   throw new ConfigError(`invalid configuration — ${lines.join('; ')}`);
 }

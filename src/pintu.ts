@@ -1,9 +1,8 @@
 /** The running core every process role shares: config, Redis, routes, status, metrics, queues, intake. */
-import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { connectRedis } from './redis.js';
+import { connectRedis, type RedisClient } from './redis.js';
 import { RouteRegistry } from './route-registry.js';
 import { StatusStore } from './status.js';
 import { Intake } from '../queues/intake.js';
@@ -13,7 +12,7 @@ import { startWorkers, type Workers } from '../queues/workers.js';
 export interface Pintu {
   config: Config;
   logger: Logger;
-  redis: Redis;
+  redis: RedisClient;
   redisUrl: string;
   metrics: Metrics;
   routes: RouteRegistry;

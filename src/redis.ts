@@ -3,18 +3,90 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from './logger.js';
+
+/** What code that only sends commands needs: one Redis (direct or found through Sentinel) or a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
+
+export const REDIS_URL_FORMS = 'redis://[:password@]host:6379 (rediss:// for TLS), redis+cluster://[:password@]h1:p1,h2:p2,... or redis+sentinel://[:password@]s1:p1,s2:p2/mastername[?sentinelPassword=...]';
+
+interface HostPort { host: string; port: number }
+interface Auth { username?: string; password?: string; tls: boolean }
+export type RedisTarget =
+  | { kind: 'single'; url: string }
+  | ({ kind: 'cluster'; nodes: HostPort[] } & Auth)
+  | ({ kind: 'sentinel'; sentinels: HostPort[]; name: string; sentinelPassword?: string } & Auth);
+
+const MULTI_HOST = /^(rediss?)\+(cluster|sentinel):\/\/(?:([^@/]*)@)?([^/?#@]+)(?:\/([^/?#]*))?(?:\?sentinelPassword=([^&#]*))?$/;
+
+function hostPorts(list: string, defaultPort: number): HostPort[] | null {
+  const nodes = list.split(',').map((item) => /^([^:,\s]+|\[[0-9a-fA-F:.]+\])(?::(\d{1,5}))?$/.exec(item.trim()));
+  if (nodes.some((m) => !m)) return null;
+  return nodes.map((m) => ({ host: m![1]!.replace(/^\[|\]$/g, ''), port: m![2] ? Number(m![2]) : defaultPort }));
+}
+
+/** Read a REDIS_URL; null when it is none of the accepted forms (REDIS_URL_FORMS). */
+export function parseRedisUrl(url: string): RedisTarget | null {
+  const multi = MULTI_HOST.exec(url);
+  if (!multi) {
+    try {
+      const u = new URL(url);
+      return /^rediss?:$/.test(u.protocol) && u.hostname ? { kind: 'single', url } : null;
+    } catch {
+      return null;
+    }
+  }
+  const [, scheme, mode, userInfo, hosts, name, sentinelPassword] = multi;
+  const [user, password] = (userInfo ?? '').split(/:(.*)/s, 2).map((part) => (part ? decodeURIComponent(part) : undefined));
+  const auth: Auth = { tls: scheme === 'rediss', ...(user && { username: user }), ...(password && { password }) };
+  if (mode === 'cluster') {
+    const nodes = hostPorts(hosts!, 6379);
+    return nodes && !name && sentinelPassword === undefined ? { kind: 'cluster', nodes, ...auth } : null;
+  }
+  const sentinels = hostPorts(hosts!, 26379);
+  if (!sentinels || !name) return null;
+  return { kind: 'sentinel', sentinels, name: decodeURIComponent(name), ...auth, ...(sentinelPassword && { sentinelPassword: decodeURIComponent(sentinelPassword) }) };
+}
+
+/**
+ * REDIS_CLUSTER_NODES (`h1:p1,h2:p2,...`) as a cluster URL; the password and TLS come from REDIS_URL when it is a
+ * plain `redis://`/`rediss://` URL (its host is then not used). Null when the two cannot be combined.
+ */
+export function clusterUrlFromNodes(nodes: string, redisUrl: string | undefined): string | null {
+  if (!hostPorts(nodes, 6379)) return null;
+  const base = redisUrl === undefined ? { kind: 'single' as const, url: 'redis://localhost' } : parseRedisUrl(redisUrl);
+  if (base?.kind !== 'single') return null;
+  const u = new URL(base.url);
+  const userInfo = u.username || u.password ? `${u.username}${u.password ? `:${u.password}` : ''}@` : '';
+  return `${u.protocol === 'rediss:' ? 'rediss' : 'redis'}+cluster://${userInfo}${nodes.replace(/\s+/g, '')}`;
+}
 
 /**
  * Workers block on Redis and must wait out an outage (maxRetriesPerRequest: null, as BullMQ requires).
  * Producers must fail fast instead, so a channel can refuse what it cannot keep (SMPP 0x64, HTTP 503).
+ * The same holds on a Redis Cluster, where ioredis takes the per-node part in `redisOptions`.
  */
-export function connectRedis(url: string, role: 'worker' | 'producer'): Redis {
-  const options: RedisOptions = role === 'worker'
-    ? { maxRetriesPerRequest: null, enableReadyCheck: true }
-    : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, enableAutoPipelining: true };
-  return new Redis(url, { ...options, lazyConnect: false, retryStrategy: (times) => Math.min(times * 200, 2000) });
+export function connectRedis(url: string, role: 'worker' | 'producer'): RedisClient {
+  const target = parseRedisUrl(url);
+  if (!target) throw new Error(`REDIS_URL must be ${REDIS_URL_FORMS}`);
+  const producer = role === 'producer';
+  const perRequest: RedisOptions = producer ? { maxRetriesPerRequest: 1, connectTimeout: 2000 } : { maxRetriesPerRequest: null };
+  const retryStrategy = (times: number) => Math.min(times * 200, 2000);
+  const options: RedisOptions = { ...perRequest, enableReadyCheck: true, enableOfflineQueue: !producer, enableAutoPipelining: producer, lazyConnect: false, retryStrategy };
+  if (target.kind === 'single') return new Redis(url, options);
+  const { username, password, tls } = target;
+  const auth = { ...(username && { username }), ...(password && { password }), ...(tls && { tls: {} }) };
+  if (target.kind === 'sentinel') {
+    const { sentinels, name, sentinelPassword } = target;
+    return new Redis({ ...options, ...auth, sentinels, name, ...(sentinelPassword && { sentinelPassword }), ...(tls && { enableTLSForSentinelMode: true, sentinelTLS: {} }) });
+  }
+  const clusterOptions: ClusterOptions = {
+    enableReadyCheck: true, enableOfflineQueue: !producer, enableAutoPipelining: producer, lazyConnect: false,
+    clusterRetryStrategy: retryStrategy,
+    redisOptions: { ...perRequest, ...auth },
+  };
+  return new Cluster(target.nodes, clusterOptions);
 }
 
 export async function freePort(): Promise<number> {

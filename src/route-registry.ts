@@ -4,7 +4,7 @@
  * Writes go through `apply()`: checked for keyword clashes, versioned per route (with the snapshots a
  * revert needs) and audited, all in one Redis transaction.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { ulid } from 'ulid';
 import { buildRouteIndex, routeKey, type RouteIndex } from './keyword.js';
 import type { Logger } from './logger.js';
@@ -80,8 +80,8 @@ export function isSeededCode(code: string): boolean {
 export class RouteRegistry {
   private current: RouteIndex = buildRouteIndex([]);
   private timer: NodeJS.Timeout | undefined;
-  private subscriber: Redis | undefined;
-  private writer: Redis | undefined;
+  private subscriber: RedisClient | undefined;
+  private writer: RedisClient | undefined;
   private writeQueue: Promise<unknown> = Promise.resolve();
   private readonly hashKey: string;
   private readonly versionKey: string;
@@ -89,7 +89,7 @@ export class RouteRegistry {
   private readonly auditKey: string;
   readonly channel: string;
 
-  constructor(private readonly redis: Redis, private readonly prefix: string, private readonly logger: Logger) {
+  constructor(private readonly redis: RedisClient, private readonly prefix: string, private readonly logger: Logger) {
     this.hashKey = `${prefix}:routes`;
     this.versionKey = `${prefix}:routes:version`;
     this.routeVersionsKey = `${prefix}:routes:versions`;

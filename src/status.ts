@@ -2,7 +2,7 @@
  * Per-complaint status for citizens and monitoring: received → routed → delivered | failed,
  * one Redis hash per tracking number. Never holds the reporter's identity.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './redis.js';
 import type { Channel, Complaint } from './complaint.js';
 
 export const STATUSES = ['received', 'routed', 'delivered', 'failed'] as const;

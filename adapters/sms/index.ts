@@ -3,7 +3,6 @@
  * aggregators, and the `replies-sms` worker that answers citizens. Configured by env (config.ts);
  * without SMPP_URL the SMPP side is off and says so, without SMS_HTTP_SECRET the HTTP side is.
  */
-import type { Redis } from 'ioredis';
 import type { ChannelAdapter, ChannelSession } from '../../src/channel.js';
 import type { Pintu } from '../../src/pintu.js';
 import { connectRedis } from '../../src/redis.js';
@@ -80,7 +79,7 @@ export function smsChannel(env: Record<string, string | undefined> = process.env
       const deps = inboundDeps(pintu, config);
       const smpp = config.SMPP_URL ? startSmpp(pintu, config, deps) : null;
       // Workers must wait out a Redis outage, so the reply worker gets its own patient connection.
-      const workerRedis: Redis = connectRedis(pintu.redisUrl, 'worker');
+      const workerRedis = connectRedis(pintu.redisUrl, 'worker');
       workerRedis.on('error', () => {});
       const worker = startReplyWorker(workerRedis, pintu.config.PINTU_PREFIX, 'sms', smsSender(config, smpp?.transmitter ?? null), { perSecond: config.SMS_REPLY_PER_SECOND, logger: pintu.logger });
       return {

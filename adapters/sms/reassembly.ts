@@ -5,7 +5,7 @@
  * SMSC retransmitting an already-used part does not start a new, forever-partial group.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.js';
 import { decodeText, type Concatenation, type DecodedText, type Dc0Reading } from './codec.js';
 
 export interface StoredPart { seq: number; dataCoding: number; octets: Buffer }
@@ -70,7 +70,7 @@ function parseGroup(key: string, flat: string[]): Group {
 
 export class Reassembly {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly timeoutMs: number,
   ) {}

@@ -9,7 +9,7 @@
  * Every checkpoint write is fenced by the lock, so a poller that lost its lock cannot move it.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.js';
 import type { Logger } from '../../src/logger.js';
 import { classifyFailure, type XReader } from './client.js';
 import type { TwitterMetrics } from './metrics.js';
@@ -35,7 +35,7 @@ export interface Checkpoint { sinceId?: string; drainNewest?: string; drainUntil
 
 export interface PollerOptions {
   reader: XReader;
-  redis: Redis;
+  redis: RedisClient;
   /** Redis key prefix of this deployment. */
   prefix: string;
   account: Account;

@@ -1,12 +1,12 @@
 /** The X reply worker: posts queued answers as replies, within the write rate limit. */
 import { UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.js';
 import type { Logger } from '../../src/logger.js';
 import { startReplyWorker, type ReplyJob } from '../../queues/replies.js';
 import { classifyFailure, type XWriter } from './client.js';
 import type { TwitterMetrics } from './metrics.js';
 
-export function startXReplyWorker(deps: { connection: Redis; prefix: string; writer: XWriter; perSecond: number; logger: Logger; metrics: TwitterMetrics }): Worker<ReplyJob> {
+export function startXReplyWorker(deps: { connection: RedisClient; prefix: string; writer: XWriter; perSecond: number; logger: Logger; metrics: TwitterMetrics }): Worker<ReplyJob> {
   const worker: Worker<ReplyJob> = startReplyWorker(deps.connection, deps.prefix, 'twitter', async (reply) => {
     try {
       await deps.writer.reply(reply.to, reply.text);
