@@ -24,9 +24,12 @@ export interface SmscOptions {
 
 export interface MtMessage { from: string; to: string; text: string; dataCoding: number; parts: number; at: string }
 
+/** An ESME's answer to one deliver_sm: its command_status, none in time, or none because its link went down first. */
+export type Answer = number | 'timeout' | 'link-lost';
+
 export interface DeliveryResult {
-  /** command_status of every attempt, in order ('timeout' when the ESME did not answer). */
-  attempts: Array<number | 'timeout'>;
+  /** The answer to every attempt, in order. */
+  attempts: Answer[];
   ok: boolean;
   /** From the last send to its successful answer. */
   ackMs: number;
@@ -42,9 +45,11 @@ export class Smsc {
   enquireLinks = 0;
   unbinds = 0;
   /** The ESME's answer to every deliver_sm attempt, in order. */
-  readonly answers: Array<number | 'timeout'> = [];
+  readonly answers: Answer[] = [];
   answerEnquireLink = true;
   private readonly mtParts = new Map<string, Map<number, Buffer>>();
+  /** deliver_sm waiting for an answer, per session: a closed link sends them again at once, as an SMSC does. */
+  private readonly unanswered = new Map<Session, Set<() => void>>();
   private messageIds = 0;
   private rr = 0;
 
@@ -75,6 +80,8 @@ export class Smsc {
     session.on('close', () => {
       const i = this.bound.findIndex((b) => b.session === session);
       if (i >= 0) this.bound.splice(i, 1);
+      for (const lost of this.unanswered.get(session) ?? []) lost();
+      this.unanswered.delete(session);
     });
     session.on('pdu', (pdu: PDU) => {
       if (pdu.isResponse()) return;
@@ -143,11 +150,16 @@ export class Smsc {
     }
   }
 
-  private sendOnce(session: Session, params: MoParams, timeoutMs: number): Promise<number | 'timeout'> {
+  private sendOnce(session: Session, params: MoParams, timeoutMs: number): Promise<Answer> {
     return new Promise((ok) => {
-      const timer = setTimeout(() => ok('timeout'), timeoutMs);
-      const sent = session.send(new smpp.PDU('deliver_sm', params), (resp) => { clearTimeout(timer); ok(resp.command_status); });
-      if (!sent) { clearTimeout(timer); ok('timeout'); }
+      const waiting = this.unanswered.get(session) ?? new Set<() => void>();
+      this.unanswered.set(session, waiting);
+      const answer = (status: Answer) => { clearTimeout(timer); waiting.delete(lost); ok(status); };
+      const lost = () => answer('link-lost');
+      const timer = setTimeout(() => answer('timeout'), timeoutMs);
+      waiting.add(lost);
+      const sent = session.send(new smpp.PDU('deliver_sm', params), (resp) => answer(resp.command_status));
+      if (!sent) lost();
     });
   }
 
@@ -193,6 +205,25 @@ export class Smsc {
       const timer = setTimeout(() => ok('timeout'), timeoutMs);
       session.send(new smpp.PDU('enquire_link', {}), (resp) => { clearTimeout(timer); ok(resp.command_status); });
     })));
+  }
+
+  /**
+   * Write raw bytes (a broken or hostile PDU) on an MO link. Resolves to the response that carries the
+   * bytes' sequence number (a generic_nack included), or what happened instead.
+   */
+  async sendRaw(octets: Buffer, timeoutMs = 2000): Promise<PDU | 'timeout' | 'link-lost'> {
+    const session = await this.moSession(Date.now() + timeoutMs);
+    if (!session) return 'link-lost';
+    const sequence = octets.length >= 16 ? octets.readUInt32BE(12) : null;
+    return new Promise((ok) => {
+      const done = (result: PDU | 'timeout' | 'link-lost') => { clearTimeout(timer); session.off('pdu', onPdu); session.off('close', onClose); ok(result); };
+      const onPdu = (pdu: PDU) => { if (pdu.isResponse() && pdu.sequence_number === sequence) done(pdu); };
+      const onClose = () => done('link-lost');
+      const timer = setTimeout(() => done('timeout'), timeoutMs);
+      session.on('pdu', onPdu);
+      session.once('close', onClose);
+      session.socket.write(octets);
+    });
   }
 
   /** Send bytes that are no PDU (a length over the limit): node-smpp on the other side stops parsing. */
