@@ -70,6 +70,22 @@ export function findKeyClashes(table: ReadonlyMap<string, Route>, codes: Iterabl
   return clashes;
 }
 
+/**
+ * The registry's keys. One hash tag for all of them: a change writes the table, the versions, the history
+ * and the audit log in one transaction, which a Redis Cluster allows only within one slot.
+ */
+export function routeKeys(prefix: string) {
+  const tag = `{${prefix}:routes}`;
+  return {
+    table: tag,
+    version: `${tag}:version`,
+    seeded: `${tag}:seeded`,
+    routeVersions: `${tag}:versions`,
+    audit: `${tag}:audit`,
+    history: (code: string) => `${tag}:history:${code}`,
+  };
+}
+
 let seededCodes: ReadonlySet<string> | undefined;
 /** The official regions (and the national desk): deleting one only deactivates it. */
 export function isSeededCode(code: string): boolean {
@@ -83,22 +99,12 @@ export class RouteRegistry {
   private subscriber: RedisClient | undefined;
   private writer: RedisClient | undefined;
   private writeQueue: Promise<unknown> = Promise.resolve();
-  private readonly hashKey: string;
-  private readonly versionKey: string;
-  private readonly routeVersionsKey: string;
-  private readonly auditKey: string;
+  private readonly keys: ReturnType<typeof routeKeys>;
   readonly channel: string;
 
-  constructor(private readonly redis: RedisClient, private readonly prefix: string, private readonly logger: Logger) {
-    this.hashKey = `${prefix}:routes`;
-    this.versionKey = `${prefix}:routes:version`;
-    this.routeVersionsKey = `${prefix}:routes:versions`;
-    this.auditKey = `${prefix}:audit`;
+  constructor(private readonly redis: RedisClient, prefix: string, private readonly logger: Logger) {
+    this.keys = routeKeys(prefix);
     this.channel = `${prefix}:routes:changed`;
-  }
-
-  private historyKey(code: string): string {
-    return `${this.prefix}:routes:history:${code}`;
   }
 
   /** Seed when Redis has no routes, load, and follow changes. */
@@ -125,12 +131,12 @@ export class RouteRegistry {
 
   private async seedIfEmpty(): Promise<void> {
     // SET NX elects one seeder when several processes start on an empty Redis at once.
-    if ((await this.redis.set(`${this.hashKey}:seeded`, '1', 'NX')) !== 'OK') return;
-    if ((await this.redis.hlen(this.hashKey)) > 0) return;
+    if ((await this.redis.set(this.keys.seeded, '1', 'NX')) !== 'OK') return;
+    if ((await this.redis.hlen(this.keys.table)) > 0) return;
     const routes = seedRoutes();
     await this.redis.multi()
-      .hset(this.hashKey, Object.fromEntries(routes.map((r) => [r.code, JSON.stringify(r)])))
-      .incr(this.versionKey)
+      .hset(this.keys.table, Object.fromEntries(routes.map((r) => [r.code, JSON.stringify(r)])))
+      .incr(this.keys.version)
       .exec();
     this.logger.info({ routes: routes.length }, 'seeded the route table from idn-area-data');
   }
@@ -138,7 +144,7 @@ export class RouteRegistry {
   /** Re-read the table when its version moved. Errors keep the last good table. */
   async refresh(): Promise<void> {
     try {
-      const version = Number(await this.redis.get(this.versionKey) ?? 0);
+      const version = Number(await this.redis.get(this.keys.version) ?? 0);
       if (version !== this.current.version) await this.reload();
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'route table refresh failed; keeping the last one');
@@ -147,7 +153,7 @@ export class RouteRegistry {
 
   private async reload(): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const [[, version], [, raw]] = (await this.redis.multi().get(this.versionKey).hgetall(this.hashKey).exec()) as [[null, string | null], [null, Record<string, string>]];
+      const [[, version], [, raw]] = (await this.redis.multi().get(this.keys.version).hgetall(this.keys.table).exec()) as [[null, string | null], [null, Record<string, string>]];
       const routes = Object.values(raw).map((json) => Route.parse(JSON.parse(json)));
       if (routes.length > 0 || attempt > 20) {
         this.current = buildRouteIndex(routes, Number(version ?? 0));
@@ -166,13 +172,13 @@ export class RouteRegistry {
 
   /** Per-route versions (a route never changed since the seed is at version 1). */
   async versions(codes: string[]): Promise<Map<string, number>> {
-    const raw = codes.length ? await this.redis.hmget(this.routeVersionsKey, ...codes) : [];
+    const raw = codes.length ? await this.redis.hmget(this.keys.routeVersions, ...codes) : [];
     return new Map(codes.map((code, i) => [code, Number(raw[i] ?? 1)]));
   }
 
   /** The route as it was at `version` (null when that version removed it). */
   async snapshot(code: string, version: number): Promise<Route | null> {
-    const raw = await this.redis.hget(this.historyKey(code), String(version));
+    const raw = await this.redis.hget(this.keys.history(code), String(version));
     if (raw === null) {
       // A route never changed has no history yet: its version 1 is what the table holds.
       const current = this.current.routes.get(code);
@@ -198,8 +204,8 @@ export class RouteRegistry {
     this.writer ??= this.redis.duplicate();
     const conn = this.writer;
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      await conn.watch(this.versionKey);
-      const [raw, versions] = await Promise.all([conn.hgetall(this.hashKey), conn.hgetall(this.routeVersionsKey)]);
+      await conn.watch(this.keys.version);
+      const [raw, versions] = await Promise.all([conn.hgetall(this.keys.table), conn.hgetall(this.keys.routeVersions)]);
       const table = new Map(Object.entries(raw).map(([code, json]) => [code, Route.parse(JSON.parse(json))]));
       const applied: AppliedChange[] = [];
       for (const change of changes) {
@@ -221,15 +227,15 @@ export class RouteRegistry {
       const tx = conn.multi();
       const at = new Date().toISOString();
       for (const change of applied) {
-        if (change.after) tx.hset(this.hashKey, change.code, JSON.stringify(change.after));
-        else tx.hdel(this.hashKey, change.code);
-        tx.hset(this.routeVersionsKey, change.code, String(change.version));
+        if (change.after) tx.hset(this.keys.table, change.code, JSON.stringify(change.after));
+        else tx.hdel(this.keys.table, change.code);
+        tx.hset(this.keys.routeVersions, change.code, String(change.version));
         // The version before keeps its snapshot too (a seeded route's first change records the seed).
-        if (change.version > 1) tx.hsetnx(this.historyKey(change.code), String(change.version - 1), JSON.stringify(change.before));
-        tx.hset(this.historyKey(change.code), String(change.version), JSON.stringify(change.after));
-        tx.lpush(this.auditKey, JSON.stringify(this.auditEntry(meta, change, at)));
+        if (change.version > 1) tx.hsetnx(this.keys.history(change.code), String(change.version - 1), JSON.stringify(change.before));
+        tx.hset(this.keys.history(change.code), String(change.version), JSON.stringify(change.after));
+        tx.lpush(this.keys.audit, JSON.stringify(this.auditEntry(meta, change, at)));
       }
-      tx.incr(this.versionKey);
+      tx.incr(this.keys.version);
       const result = await tx.exec();
       if (result === null) continue;
       const failed = result.find(([err]) => err);
@@ -254,7 +260,7 @@ export class RouteRegistry {
   /** Record an action that is not a route change (a dead-letter replay). */
   async audit(entry: Omit<AuditEntry, 'id' | 'at'>): Promise<AuditEntry> {
     const full: AuditEntry = { id: ulid(), at: new Date().toISOString(), ...entry };
-    await this.redis.lpush(this.auditKey, JSON.stringify(full));
+    await this.redis.lpush(this.keys.audit, JSON.stringify(full));
     return full;
   }
 
@@ -262,10 +268,10 @@ export class RouteRegistry {
   async auditLog(options: { offset: number; limit: number; target?: string }): Promise<{ total: number; items: AuditEntry[] }> {
     const { offset, limit, target } = options;
     if (!target) {
-      const [[, total], [, raw]] = (await this.redis.multi().llen(this.auditKey).lrange(this.auditKey, offset, offset + limit - 1).exec()) as [[null, number], [null, string[]]];
+      const [[, total], [, raw]] = (await this.redis.multi().llen(this.keys.audit).lrange(this.keys.audit, offset, offset + limit - 1).exec()) as [[null, number], [null, string[]]];
       return { total, items: raw.map((json) => JSON.parse(json) as AuditEntry) };
     }
-    const all = (await this.redis.lrange(this.auditKey, 0, -1)).map((json) => JSON.parse(json) as AuditEntry).filter((e) => e.target === target);
+    const all = (await this.redis.lrange(this.keys.audit, 0, -1)).map((json) => JSON.parse(json) as AuditEntry).filter((e) => e.target === target);
     return { total: all.length, items: all.slice(offset, offset + limit) };
   }
 }

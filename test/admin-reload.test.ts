@@ -5,6 +5,7 @@ import { webChannel } from '../adapters/web/index.js';
 import { resolveMessage } from '../src/keyword.js';
 import type { Pintu } from '../src/pintu.js';
 import { Route } from '../src/route.js';
+import { routeKeys } from '../src/route-registry.js';
 import { startAgencySink, type AgencySink } from './helpers/agency-sink.js';
 import { eventually, startGateway, type TestGateway } from './helpers/gateway.js';
 import { json } from './helpers/http.js';
@@ -44,7 +45,8 @@ describe('route changes across processes', () => {
   it('catches up through the version check when a pub/sub message is missed', async () => {
     // Written straight to Redis without a publish: only the periodic version check can notice.
     const route = Route.parse({ ...worker.routes.index().routes.get('35.78')!, aliases: ['KotaSurabaya', 'Kota Pahlawan'] });
-    await serve.pintu.redis.multi().hset(`${serve.prefix}:routes`, route.code, JSON.stringify(route)).incr(`${serve.prefix}:routes:version`).exec();
+    const keys = routeKeys(serve.prefix);
+    await serve.pintu.redis.multi().hset(keys.table, route.code, JSON.stringify(route)).incr(keys.version).exec();
     await eventually(() => worker.routes.index().routes.get('35.78')!.aliases.includes('Kota Pahlawan'), HOT_RELOAD_MS, 10);
   });
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { Complaint } from '../src/complaint.js';
 import { createTwitterChannel, type TwitterSession } from '../adapters/twitter/index.js';
+import { pollerKeys } from '../adapters/twitter/poller.js';
 import { startXSim, type XSim } from '../adapters/twitter/sim/server.js';
 import { eventually, startGateway, uniquePrefix, type TestGateway } from './helpers/gateway.js';
 
@@ -85,7 +86,7 @@ describe('X mentions by polling', () => {
     // Watch the checkpoint from outside; kill the gateway once the first page is queued and the drain is halfway.
     const observer = await startGateway({ PINTU_PREFIX: prefix }, { channels: [], workers: false });
     cleanups.push(() => observer.close());
-    const checkpointKey = `${prefix}:twitter:checkpoint:1708`;
+    const checkpointKey = pollerKeys(prefix).checkpoint('1708');
     const cursor = await eventually(async () => { const h = await observer.pintu.redis.hgetall(checkpointKey); return h.drain_until ? h : null; }, 20_000);
     child.kill('SIGKILL');
     await exited;

@@ -8,6 +8,8 @@ export const SmsConfigSchema = z.object({
   SMPP_URL: blankIsUnset(z.url({ protocol: /^s?smpp$/, error: 'SMPP_URL must look like smpp://system_id:password@host:2775 (ssmpp:// for TLS)' }).optional()),
   SMPP_BIND: z.enum(['transceiver', 'receiver']).default('transceiver')
     .describe('receiver: MO on a receiver bind, replies on a separate transmitter bind'),
+  SMPP_BINDS: z.coerce.number().int().min(1).max(64).default(1)
+    .describe('Binds this process keeps open (each transceiver, or receiver + transmitter pair); an operator may allow several per system_id'),
   SMPP_SYSTEM_TYPE: z.string().max(12).default(''),
   SMPP_SHORTCODE: z.string().regex(/^\d{3,15}$/, 'SMPP_SHORTCODE must be digits, e.g. 1708').default('1708'),
   SMPP_DC0: z.enum(['gsm', 'latin1']).default('gsm').describe('How this SMSC means data_coding 0'),

@@ -36,27 +36,30 @@ function link(pintu: Pintu, config: SmsConfig, bind: BindType, onMessage?: Retur
   });
 }
 
-/** The SMPP binds (transceiver, or receiver + transmitter) and the partial-SMS sweeper. */
+/** SMPP_BINDS binds (each a transceiver, or a receiver + transmitter pair) and the partial-SMS sweeper. */
 function startSmpp(pintu: Pintu, config: SmsConfig, deps: InboundDeps) {
   const reassembly = new Reassembly(pintu.redis, pintu.config.PINTU_PREFIX, config.SMS_REASSEMBLY_TIMEOUT_SECONDS * 1000);
   const moDeps = { ...deps, reassembly };
-  const receiver = link(pintu, config, config.SMPP_BIND, moHandler(moDeps));
-  const transmitter = config.SMPP_BIND === 'transceiver' ? receiver : link(pintu, config, 'transmitter');
-  receiver.start();
-  if (transmitter !== receiver) transmitter.start();
+  const onMessage = moHandler(moDeps);
+  const receivers = Array.from({ length: config.SMPP_BINDS }, () => link(pintu, config, config.SMPP_BIND, onMessage));
+  const transmitters = config.SMPP_BIND === 'transceiver' ? receivers : receivers.map(() => link(pintu, config, 'transmitter'));
+  const links = [...new Set([...receivers, ...transmitters])];
+  for (const l of links) l.start();
   const sweeper = startPartialSweeper(moDeps, config.SMS_REASSEMBLY_TIMEOUT_SECONDS * 1000);
   return {
-    receiver, transmitter,
+    receivers, transmitters,
     async stop() {
-      await receiver.stop();
-      if (transmitter !== receiver) await transmitter.stop();
+      await Promise.all(links.map((l) => l.stop()));
       sweeper.stop();
     },
   };
 }
 
 export interface SmsSession extends ChannelSession {
-  /** The SMPP bind that receives MO (null when SMPP is off). */
+  /** The SMPP binds that receive MO, and those that send replies (the same when transceivers; empty when SMPP is off). */
+  receivers: SmppLink[];
+  transmitters: SmppLink[];
+  /** The first of each (null when SMPP is off). */
   receiver: SmppLink | null;
   transmitter: SmppLink | null;
 }
@@ -81,10 +84,12 @@ export function smsChannel(env: Record<string, string | undefined> = process.env
       // Workers must wait out a Redis outage, so the reply worker gets its own patient connection.
       const workerRedis = connectRedis(pintu.redisUrl, 'worker');
       workerRedis.on('error', () => {});
-      const worker = startReplyWorker(workerRedis, pintu.config.PINTU_PREFIX, 'sms', smsSender(config, smpp?.transmitter ?? null), { perSecond: config.SMS_REPLY_PER_SECOND, logger: pintu.logger });
+      const worker = startReplyWorker(workerRedis, pintu.config.PINTU_PREFIX, 'sms', smsSender(config, smpp?.transmitters ?? []), { perSecond: config.SMS_REPLY_PER_SECOND, logger: pintu.logger });
       return {
-        receiver: smpp?.receiver ?? null,
-        transmitter: smpp?.transmitter ?? null,
+        receivers: smpp?.receivers ?? [],
+        transmitters: smpp?.transmitters ?? [],
+        receiver: smpp?.receivers[0] ?? null,
+        transmitter: smpp?.transmitters[0] ?? null,
         async stop() {
           await smpp?.stop();
           await worker.close();

@@ -80,8 +80,13 @@ export class Reassembly {
     return createHash('sha256').update(`${phone}|${destination}|${c.scheme}:${c.ref}|${c.total}`).digest('hex').slice(0, 32);
   }
 
+  /**
+   * A group's parts, its done record and the deadline set are used together by one script, so they share
+   * a hash tag (one Redis Cluster slot for all reassembly: a few commands per long-SMS part, see docs/scaling.md).
+   */
   private keys(key: string): [string, string, string] {
-    return [`${this.prefix}:sms:parts:${key}`, `${this.prefix}:sms:done:${key}`, `${this.prefix}:sms:deadlines`];
+    const tag = `{${this.prefix}:sms}`;
+    return [`${tag}:parts:${key}`, `${tag}:done:${key}`, `${tag}:deadlines`];
   }
 
   /** Resolves once the part is in Redis; rejects when Redis cannot keep it. */

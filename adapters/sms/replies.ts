@@ -28,10 +28,15 @@ export function replyPdus(reply: ReplyJob, shortcode: string, jobId: string): Ar
   }));
 }
 
-export function smsSender(config: SmsConfig, transmitter: SmppLink | null) {
+/** Replies go out on the process's bound transmitters in turn. */
+export function smsSender(config: SmsConfig, transmitters: SmppLink[]) {
+  let turn = 0;
   return async (reply: ReplyJob, job: Job<ReplyJob>): Promise<void> => {
     if (reply.extras?.transport === 'http') return postMt(config, reply, job.id!);
-    if (!transmitter) throw new Error('SMPP is not configured: this reply waits in replies-sms');
+    if (!transmitters.length) throw new Error('SMPP is not configured: this reply waits in replies-sms');
+    const bound = transmitters.filter((t) => t.bound);
+    // None bound: the first one's request fails with "not bound" and the job is retried.
+    const transmitter = bound.length ? bound[turn++ % bound.length]! : transmitters[0]!;
     const pdus = replyPdus(reply, config.SMPP_SHORTCODE, job.id!);
     // Parts already accepted by the SMSC are not sent again when a later part's retry runs.
     const done = typeof job.progress === 'number' ? job.progress : 0;

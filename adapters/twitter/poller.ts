@@ -31,6 +31,12 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 
 class LostLeadership extends Error {}
 
+/** The lock and the checkpoint share a hash tag: the fenced save reads one and writes the other (one Redis Cluster slot). */
+export function pollerKeys(prefix: string) {
+  const tag = `{${prefix}:twitter}`;
+  return { lock: `${tag}:poller-lock`, checkpoint: (account: string) => `${tag}:checkpoint:${account}` };
+}
+
 export interface Checkpoint { sinceId?: string; drainNewest?: string; drainUntil?: string }
 
 export interface PollerOptions {
@@ -58,7 +64,7 @@ export class MentionPoller {
   private userId: string | undefined;
 
   constructor(private readonly opts: PollerOptions) {
-    this.lockKey = `${opts.prefix}:twitter:poller-lock`;
+    this.lockKey = pollerKeys(opts.prefix).lock;
     this.userId = opts.account.userId;
   }
 
@@ -83,7 +89,7 @@ export class MentionPoller {
   }
 
   private checkpointKey() {
-    return `${this.opts.prefix}:twitter:checkpoint:${this.userId ?? this.opts.account.username.toLowerCase()}`;
+    return pollerKeys(this.opts.prefix).checkpoint(this.userId ?? this.opts.account.username.toLowerCase());
   }
 
   private async loop(): Promise<void> {
