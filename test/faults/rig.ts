@@ -176,7 +176,7 @@ export async function startRig(name: string, options: { x?: XSimOptions } = {}):
       const busy = async () => {
         let n = 0;
         for (const q of [queues.intake, queues.delivery]) {
-          const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused', 'waiting-children');
+          const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
           n += Object.values(c).reduce((a, b) => a + b, 0);
         }
         return n;
