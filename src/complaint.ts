@@ -109,12 +109,6 @@ export function newComplaintId(): string {
   return time + rand;
 }
 
-export function newTrackingId(): string {
-  // 32 symbols = 5 bits: the low 5 bits of each random byte are uniform.
-  let id = '';
-  for (const byte of random(8)) id += TRACKING_ALPHABET[byte & 31];
-  return id;
-}
 
 /** Citizens read tracking numbers back by hand: accept lower case and the letters Crockford maps. */
 export function canonicalTrackingId(input: string): string | null {

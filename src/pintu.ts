@@ -5,6 +5,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { connectRedis, type RedisClient } from './redis.js';
 import { RouteRegistry } from './route-registry.js';
 import { StatusStore } from './status.js';
+import { TrackingNumbers } from './tracking.js';
 import { Intake } from '../queues/intake.js';
 import { createQueues, type Queues } from '../queues/topology.js';
 import { startWorkers, type Workers } from '../queues/workers.js';
@@ -34,7 +35,7 @@ export async function createPintu(config: Config, logger: Logger, redisUrl: stri
   await routes.start();
   const status = new StatusStore(redis, config.PINTU_PREFIX);
   const queues = createQueues(redis, config.PINTU_PREFIX);
-  const intake = new Intake(queues, status, metrics, config);
+  const intake = new Intake(queues, status, new TrackingNumbers(redis, config.PINTU_PREFIX), metrics, config);
   const pintu: Pintu = {
     config, logger, redis, redisUrl, metrics, routes, status, queues, intake,
     workers: null,

@@ -22,12 +22,11 @@ export interface StatusRecord {
   failReason: string | null;
 }
 
-/** An unconfirmed reservation (intake failed after it) disappears after this. */
-const RESERVATION_TTL_SECONDS = 24 * 3600;
+/** A record whose complaint never made it into the queue (intake failed after writing it) disappears after this. */
+const UNCONFIRMED_TTL_SECONDS = 24 * 3600;
 
-const RESERVE = `
-if redis.call('HSETNX', KEYS[1], 'complaintId', ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'trackingId', ARGV[2], 'channel', ARGV[3], 'status', 'received', 'receivedAt', ARGV[4], 'routeCode', ARGV[6], 'routeName', ARGV[7])
+const RECEIVED = `
+redis.call('HSET', KEYS[1], 'complaintId', ARGV[1], 'trackingId', ARGV[2], 'channel', ARGV[3], 'status', 'received', 'receivedAt', ARGV[4], 'routeCode', ARGV[6], 'routeName', ARGV[7])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 return 1`;
 
@@ -42,7 +41,7 @@ redis.call('HSET', KEYS[1], 'status', ARGV[1])
 return 1`;
 
 type Scripted = Redis & {
-  pintuReserve(key: string, ...args: Array<string | number>): Promise<number>;
+  pintuReceived(key: string, ...args: Array<string | number>): Promise<number>;
   pintuAdvance(key: string, ...args: string[]): Promise<number>;
 };
 
@@ -51,8 +50,8 @@ export class StatusStore {
 
   constructor(redis: Redis, private readonly prefix: string) {
     // defineCommand sends each script once and then calls it by SHA.
-    if (!('pintuReserve' in redis)) {
-      redis.defineCommand('pintuReserve', { numberOfKeys: 1, lua: RESERVE });
+    if (!('pintuReceived' in redis)) {
+      redis.defineCommand('pintuReceived', { numberOfKeys: 1, lua: RECEIVED });
       redis.defineCommand('pintuAdvance', { numberOfKeys: 1, lua: ADVANCE });
     }
     this.redis = redis as Scripted;
@@ -63,19 +62,18 @@ export class StatusStore {
   }
 
   /**
-   * Claim a tracking number for a new complaint; false when another complaint already has it.
-   * The route is the one resolved at intake until the router records where it actually went.
+   * The first record of a complaint, so its tracking number answers at once. It expires unless the router
+   * confirms it; the route is the one resolved at intake until the router records where it actually went.
    */
-  async reserve(complaint: Complaint): Promise<boolean> {
-    const ok = await this.redis.pintuReserve(this.key(complaint.trackingId), complaint.id, complaint.trackingId, complaint.channel, complaint.receivedAt, RESERVATION_TTL_SECONDS, complaint.region.code, complaint.region.name);
-    return ok === 1;
+  async received(complaint: Complaint): Promise<void> {
+    await this.redis.pintuReceived(this.key(complaint.trackingId), complaint.id, complaint.trackingId, complaint.channel, complaint.receivedAt, UNCONFIRMED_TTL_SECONDS, complaint.region.code, complaint.region.name);
   }
 
   async release(trackingId: string): Promise<void> {
     await this.redis.del(this.key(trackingId));
   }
 
-  /** Record a stage; the reservation becomes permanent. Fields of earlier stages are filled in if missing. */
+  /** Record a stage; the record becomes permanent. Fields of earlier stages are filled in if missing. */
   async advance(complaint: Complaint, status: Status, fields: Partial<Record<keyof StatusRecord, string>>): Promise<void> {
     const base = { complaintId: complaint.id, trackingId: complaint.trackingId, channel: complaint.channel, receivedAt: complaint.receivedAt };
     const args = Object.entries({ ...base, ...fields }).flat();

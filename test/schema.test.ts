@@ -1,21 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { decodeTime, isValid } from 'ulid';
 import { describe, expect, it } from 'vitest';
-import { canonicalTrackingId, Complaint, complaintJsonSchema, newComplaintId, newTrackingId, TRACKING_ID_PATTERN } from '../src/complaint.js';
+import { canonicalTrackingId, Complaint, complaintJsonSchema, newComplaintId, TRACKING_ID_PATTERN } from '../src/complaint.js';
 
 describe('Complaint schema', () => {
   it('docs/complaint.schema.json is the export of src/complaint.ts (run `npm run schema` when this fails)', () => {
     const committed = JSON.parse(readFileSync(new URL('../docs/complaint.schema.json', import.meta.url), 'utf8'));
     expect(committed).toEqual(JSON.parse(JSON.stringify(complaintJsonSchema())));
-  });
-
-  it('makes tracking numbers of 8 unambiguous characters, unique in practice', () => {
-    const ids = new Set(Array.from({ length: 20_000 }, newTrackingId));
-    expect(ids.size).toBe(20_000);
-    for (const id of [...ids].slice(0, 500)) {
-      expect(id).toMatch(TRACKING_ID_PATTERN);
-      expect(id).not.toMatch(/[ILOU]/);
-    }
   });
 
   it('reads a tracking number typed by hand', () => {
@@ -34,7 +25,7 @@ describe('Complaint schema', () => {
 
   it('rejects a complaint without a zone on receivedAt or with a bad channel', () => {
     const base = {
-      version: 1, id: newComplaintId(), trackingId: newTrackingId(), channel: 'web', receivedAt: '2026-11-24T05:00:00+07:00',
+      version: 1, id: newComplaintId(), trackingId: 'TESTTRK1', channel: 'web', receivedAt: '2026-11-24T05:00:00+07:00',
       text: 'jalan rusak', rawText: 'jalan rusak', region: { keyword: null, code: 'national', name: 'Desk Nasional', level: 'national', matchType: 'none' },
       reporter: { anonymous: false, confidential: false }, source: { messageId: 'm1', address: '/' },
     };
