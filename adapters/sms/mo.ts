@@ -52,7 +52,8 @@ export function moHandler(deps: MoDeps): (pdu: PDU) => Promise<number> {
       return STATUS.OK;
     }
     const from = String(pdu.source_addr ?? '');
-    const to = String(pdu.destination_addr ?? '');
+    // An SMSC that leaves destination_addr empty is delivering to our own shortcode.
+    const to = String(pdu.destination_addr ?? '') || deps.config.SMPP_SHORTCODE;
     const phone = toE164(from);
     if (!phone) {
       counted.inc({ kind: 'invalid' });

@@ -25,11 +25,12 @@ export type SmsOutcome =
   | { kind: 'complaint'; phone: string; draft: ComplaintDraft }
   | { kind: 'status'; phone: string; trackingId: string }
   | { kind: 'help'; phone: string; reason: 'empty' | 'keyword-only' }
-  | { kind: 'invalid'; field: 'from'; message: string };
+  | { kind: 'invalid'; field: 'from' | 'to'; message: string };
 
 export function normalizeSms(message: SmsMessage, index: RouteIndex): SmsOutcome {
   const phone = toE164(message.from);
   if (!phone) return { kind: 'invalid', field: 'from', message: 'from must be a phone number (0812…, 62812… or +62812…)' };
+  if (!message.to) return { kind: 'invalid', field: 'to', message: 'to must be the number the citizen wrote to, e.g. 1708' };
   let rawText = cleanText(message.text);
   if (!rawText) return { kind: 'help', phone, reason: 'empty' };
   const trackingId = statusRequest(rawText);
