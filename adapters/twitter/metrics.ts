@@ -21,7 +21,7 @@ function create(registry: Metrics['registry']) {
       name: 'pintu_twitter_poller_leader', help: '1 when this process is the elected mentions poller', registers: [registry],
     }),
     webhookRejected: new Counter({
-      name: 'pintu_twitter_webhook_rejected_total', help: 'Webhook events refused for a bad signature',
+      name: 'pintu_twitter_webhook_rejected_total', help: 'Webhook events refused: bad signature, or a malformed tweet event',
       labelNames: ['reason'] as const, registers: [registry],
     }),
   };

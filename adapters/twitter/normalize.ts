@@ -4,7 +4,7 @@
  * Activity webhooks): both become one `Mention`, and one `normalizeMention` decides.
  */
 import type { ApiV2Includes, MediaVariantsV2, TweetV2 } from 'twitter-api-v2';
-import type { ComplaintDraft, Region } from '../../src/complaint.js';
+import { Attachment, type ComplaintDraft, type Region } from '../../src/complaint.js';
 import { resolveMessage, type Resolution, type RouteIndex } from '../../src/keyword.js';
 import { statusRequest } from '../../src/replies.js';
 
@@ -205,7 +205,8 @@ export function normalizeMention(mention: Mention, ctx: NormalizeContext): Menti
           ...(mention.createdAt && { createdAt: mention.createdAt }),
         },
       },
-      attachments: mention.media.slice(0, 20),
+      // A media link the schema would refuse must not cost the citizen the whole complaint.
+      attachments: mention.media.filter((m) => Attachment.safeParse(m).success).slice(0, 20),
       ...(mention.location && { location: mention.location }),
     },
   };

@@ -7,6 +7,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { fieldErrors } from '../../src/app.js';
 import type { Pintu } from '../../src/pintu.js';
 import type { TwitterMetrics } from './metrics.js';
 import { mentionFromActivity, type Account, type ActivityTweet, type Mention } from './normalize.js';
@@ -17,9 +18,32 @@ const SIGNATURE_HEADER = 'x-twitter-webhooks-signature';
 /** X's CRC tokens are short URL-safe strings; anything else is refused so the endpoint signs nothing chosen by a caller. */
 export const CrcToken = z.string().regex(/^[A-Za-z0-9_\-+/=]{16,128}$/, 'crc_token must be 16–128 base64 characters');
 
+/** The v1.1 tweet fields the channel reads, with their types; whatever else X sends is let through. */
+const Entities = z.looseObject({ user_mentions: z.array(z.looseObject({ screen_name: z.string() })).optional() });
+const ExtendedEntities = z.looseObject({
+  media: z.array(z.looseObject({
+    type: z.string(), url: z.string().optional(), media_url_https: z.string().optional(),
+    video_info: z.looseObject({ variants: z.array(z.looseObject({ content_type: z.string(), url: z.string(), bitrate: z.number().optional() })) }).optional(),
+  })).optional(),
+});
+const ActivityTweetShape = z.looseObject({
+  id_str: z.string().regex(/^\d+$/),
+  text: z.string().optional(),
+  full_text: z.string().optional(),
+  created_at: z.string().optional(),
+  user: z.looseObject({ id_str: z.string(), screen_name: z.string().optional(), name: z.string().optional() }),
+  entities: Entities.optional(),
+  extended_tweet: z.looseObject({ full_text: z.string(), entities: Entities.optional(), extended_entities: ExtendedEntities.optional() }).optional(),
+  extended_entities: ExtendedEntities.optional(),
+  retweeted_status: z.unknown().optional(),
+  get quoted_status() { return ActivityTweetShape.optional(); },
+  coordinates: z.looseObject({ type: z.string(), coordinates: z.tuple([z.number(), z.number()]) }).nullish(),
+  place: z.looseObject({ full_name: z.string().optional() }).nullish(),
+});
+
 const ActivityBody = z.object({
   for_user_id: z.string().optional(),
-  tweet_create_events: z.array(z.looseObject({ id_str: z.string().regex(/^\d+$/), user: z.looseObject({ id_str: z.string() }) })).optional(),
+  tweet_create_events: z.array(z.unknown()).optional(),
 });
 
 const ErrorBody = z.object({ error: z.string(), message: z.string(), fields: z.record(z.string(), z.string()).optional() });
@@ -72,7 +96,15 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Pr
       return reply.code(400).send({ error: 'invalid_request', message: 'Body is not JSON' });
     }
     if (!parsed.success) return reply.code(400).send({ error: 'invalid_request', message: 'Not an Account Activity event', fields: { tweet_create_events: parsed.error.issues[0]?.message ?? 'invalid' } });
-    const events = (parsed.data.tweet_create_events ?? []) as unknown as ActivityTweet[];
+    // Each event on its own: one malformed tweet must not make X redeliver (and finally drop) the good ones beside it.
+    const checked = (parsed.data.tweet_create_events ?? []).map((event) => ActivityTweetShape.safeParse(event));
+    const events = checked.flatMap((c) => (c.success ? [c.data as ActivityTweet] : []));
+    const malformed = fieldErrors(checked.flatMap((c, i) => (c.success ? [] : c.error.issues.map((issue) => ({ ...issue, path: ['tweet_create_events', i, ...issue.path] })))));
+    if (Object.keys(malformed).length) {
+      metrics.webhookRejected.inc({ reason: 'malformed-event' });
+      if (!events.length) return reply.code(400).send({ error: 'invalid_request', message: 'Not an Account Activity tweet event', fields: malformed });
+      pintu.logger.warn({ fields: malformed }, 'X webhook: skipped malformed tweet events, took the others');
+    }
     const account = { ...deps.account, ...(parsed.data.for_user_id && { userId: deps.account.userId ?? parsed.data.for_user_id }) };
     try {
       // Answer 200 only once every mention is queued: otherwise X delivers the event again.
