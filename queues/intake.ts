@@ -25,7 +25,7 @@ export class Intake {
    */
   async accept(draft: ComplaintDraft, dedupKey: string | null): Promise<Accepted> {
     const complaint = Complaint.parse({ ...draft, version: 1, id: newComplaintId(), trackingId: await this.tracking.take() });
-    const jobId = jobIdFor(complaint.channel, dedupKey ?? complaint.id);
+    const jobId = dedupKey === null ? `${complaint.channel}-${complaint.id}` : jobIdFor(complaint.channel, dedupKey);
     // One round trip for both (the connection auto-pipelines): the job, and the status record citizens can look up at once.
     const [job, record] = await Promise.allSettled([
       this.queues.intake.add('complaint', complaint, { ...intakeJobOptions(this.config), jobId }),

@@ -24,17 +24,21 @@ const MEANINGFUL = /[\p{L}\p{N}\p{Extended_Pictographic}]/u;
 
 /** Case-, accent-, space-, hyphen- and punctuation-insensitive form of a keyword. */
 export function normalizeKey(word: string): string {
+  // Most words are plain ASCII: skip the Unicode decomposition for them (resolution runs on every message).
+  if (ASCII.test(word)) return word.toLowerCase().replace(/[^a-z0-9]+/g, '');
   return word.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
 }
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** A key with its long marker words shortened the way the index stores them. */
 function canonicalKey(words: string[]): string {
-  return words
-    .map((w) => MARKER_SYNONYMS[w] ?? w)
-    .join('')
+  const key = words.map((w) => MARKER_SYNONYMS[w] ?? w).join('');
+  if (!LONG_MARKER.test(key)) return key;
+  return key
     .replace(/^(kabupaten|provinsi|propinsi)/, (m) => MARKER_SYNONYMS[m]!)
     .replace(/(kabupaten|provinsi|propinsi)$/, (m) => MARKER_SYNONYMS[m]!);
 }
+const LONG_MARKER = /kabupaten|provinsi|propinsi/;
 
 /** The lookup key of a keyword or alias as typed by an admin ("Kota Pekalongan", "kota-pekalongan" → "kotapekalongan"). */
 export function routeKey(phrase: string): string {
