@@ -46,6 +46,9 @@ const ActivityBody = z.object({
   tweet_create_events: z.array(z.unknown()).optional(),
 });
 
+/** Invalid bytes are refused, not turned into U+FFFD in a citizen's complaint. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 const ErrorBody = z.object({ error: z.string(), message: z.string(), fields: z.record(z.string(), z.string()).optional() });
 
 export const sign = (secret: string, data: string | Buffer) => `sha256=${createHmac('sha256', secret).update(data).digest('base64')}`;
@@ -91,9 +94,9 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Pr
     }
     let parsed;
     try {
-      parsed = ActivityBody.safeParse(JSON.parse(raw.toString('utf8')));
+      parsed = ActivityBody.safeParse(JSON.parse(UTF8.decode(raw)));
     } catch {
-      return reply.code(400).send({ error: 'invalid_request', message: 'Body is not JSON' });
+      return reply.code(400).send({ error: 'invalid_request', message: 'Body is not JSON in UTF-8' });
     }
     if (!parsed.success) return reply.code(400).send({ error: 'invalid_request', message: 'Not an Account Activity event', fields: { tweet_create_events: parsed.error.issues[0]?.message ?? 'invalid' } });
     // Each event on its own: one malformed tweet must not make X redeliver (and finally drop) the good ones beside it.
