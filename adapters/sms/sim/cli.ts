@@ -4,128 +4,45 @@
  * small HTTP control endpoint, MT replies are printed.
  *
  *   npm run smsc-sim -- [--port 2775] [--http 2776] [--system-id pintu] [--password secret] [--to 1708]
+ *   npm run smsc-sim -- [--http 2776] send 081234567890 PekalonganKota jalan rusak   one command to a running simulator
  */
-import { createServer } from 'node:http';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
-import { concatenatedMo, receiptMo, singleMo } from './messages.js';
-import { Smsc, type DeliveryResult } from './smsc.js';
+import { HELP, parseLine, startSmscControl } from './control.js';
+import { Smsc } from './smsc.js';
 
-const HELP = `commands (stdin) — the same as JSON to POST /mo on the HTTP port:
-  send <from> <text>              single message, GSM 03.38 if it fits else UCS-2   {"kind":"single","from":…,"text":…}
-  ucs2 <from> <text>              single message forced to UCS-2 (dc 8)            {"kind":"ucs2",…}
-  concat <udh8|udh16|sar> <from> <text>   long message, parts sent in reverse order  {"kind":"concat","scheme":"udh16",…}
-  retransmit <from> <text>        the same deliver_sm twice (a lost resp)           {"kind":"retransmit",…}
-  receipt <from>                  a delivery receipt (never a complaint)            {"kind":"receipt","from":…}
-  burst <n> [window]              n distinct complaints, at most window unanswered  {"kind":"burst","count":n,"window":100}
-  drop | mute | unmute | mt | help   cut links, stop/start answering enquire_link, list MT replies
-HTTP: POST /mo, GET /mt, POST /drop`;
-
-const Injection = z.discriminatedUnion('kind', [
-  z.object({ kind: z.enum(['single', 'ucs2', 'retransmit']), from: z.string().min(3), to: z.string().optional(), text: z.string() }),
-  z.object({ kind: z.literal('concat'), scheme: z.enum(['udh8', 'udh16', 'sar']).default('udh8'), from: z.string().min(3), to: z.string().optional(), text: z.string() }),
-  z.object({ kind: z.literal('receipt'), from: z.string().min(3), to: z.string().optional() }),
-  z.object({ kind: z.literal('burst'), count: z.coerce.number().int().positive().max(1_000_000), window: z.coerce.number().int().positive().default(100), to: z.string().optional() }),
-]);
-type Injection = z.infer<typeof Injection>;
-
-function summary(results: DeliveryResult[]) {
-  const acked = results.filter((r) => r.ok).length;
-  const retried = results.filter((r) => r.attempts.length > 1).length;
-  return { pdus: results.length, acked, retried };
-}
-
-let nextRef = 1;
-
-async function inject(smsc: Smsc, injection: Injection, shortcode: string) {
-  const to = injection.to ?? shortcode;
-  switch (injection.kind) {
-    case 'single': return summary([await smsc.deliver(singleMo(injection.from, to, injection.text))]);
-    case 'ucs2': return summary([await smsc.deliver(singleMo(injection.from, to, injection.text, 'ucs2'))]);
-    case 'retransmit': {
-      const pdu = singleMo(injection.from, to, injection.text);
-      return summary(await smsc.deliverAll([pdu, pdu]));
-    }
-    case 'concat': {
-      const parts = concatenatedMo(injection.from, to, injection.text, { scheme: injection.scheme, ref: nextRef++ % 256 });
-      return summary(await smsc.deliverAll(parts.reverse()));
-    }
-    case 'receipt': return summary([await smsc.deliver(receiptMo(injection.from, to, `sim-${Date.now()}`))]);
-    case 'burst': {
-      const base = 81_200_000_000 + Math.floor(Math.random() * 1_000_000);
-      const pdus = Array.from({ length: injection.count }, (_, i) => singleMo(`0${base + i}`, to, `PekalonganKota aduan uji beban nomor ${i}`));
-      const started = performance.now();
-      const results = await smsc.burst(pdus, injection.window);
-      return { ...summary(results), seconds: Number(((performance.now() - started) / 1000).toFixed(2)) };
-    }
-  }
-}
-
-function parseLine(line: string): Injection | string {
-  const [command = '', ...rest] = line.trim().split(/\s+/);
-  const text = (n: number) => line.trim().split(/\s+/).slice(n).join(' ');
-  switch (command) {
-    case 'send': return { kind: 'single', from: rest[0] ?? '', text: text(2) };
-    case 'ucs2': return { kind: 'ucs2', from: rest[0] ?? '', text: text(2) };
-    case 'retransmit': return { kind: 'retransmit', from: rest[0] ?? '', text: text(2) };
-    case 'concat': return { kind: 'concat', scheme: (rest[0] ?? 'udh8') as 'udh8', from: rest[1] ?? '', text: text(3) };
-    case 'receipt': return { kind: 'receipt', from: rest[0] ?? '' };
-    case 'burst': return { kind: 'burst', count: Number(rest[0] ?? 100), window: Number(rest[1] ?? 100) };
-    default: return command;
-  }
+/** One stdin command sent to the control endpoint of a simulator already running (`npm run demo` or another terminal). */
+async function oneShot(controlUrl: string, line: string): Promise<void> {
+  const parsed = parseLine(line);
+  const request = typeof parsed !== 'string' ? { path: '/mo', init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(parsed) } }
+    : parsed === 'mt' ? { path: '/mt', init: {} }
+    : parsed === 'drop' ? { path: '/drop', init: { method: 'POST' } }
+    : null;
+  if (!request) throw new Error(`"${parsed}" is not a one-shot command (send | ucs2 | concat | retransmit | receipt | burst | mt | drop)\n${HELP}`);
+  const res = await fetch(`${controlUrl}${request.path}`, request.init).catch((err: Error) => {
+    throw new Error(`no simulator control endpoint at ${controlUrl} (${err.message}); start one with npm run smsc-sim, or pass its --http port`);
+  });
+  console.log((await res.text()).trim());
+  if (!res.ok) process.exitCode = 1;
 }
 
 async function main() {
-  const { values } = parseArgs({ options: {
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: {
     port: { type: 'string', default: '2775' }, http: { type: 'string', default: '2776' },
     'system-id': { type: 'string', default: 'pintu' }, password: { type: 'string', default: 'secret' }, to: { type: 'string', default: '1708' },
   } });
-  const shortcode = values.to;
+  if (positionals.length) return oneShot(`http://127.0.0.1:${values.http}`, positionals.join(' '));
   const smsc = await Smsc.start({ port: Number(values.port), host: '0.0.0.0', systemId: values['system-id'], password: values.password, log: (l) => console.log(l) });
-  console.log(`SMSC simulator on smpp://${values['system-id']}:${values.password}@127.0.0.1:${smsc.port} — control on http://127.0.0.1:${values.http}\n${HELP}`);
-
-  const run = async (injection: unknown) => {
-    const parsed = Injection.safeParse(injection);
-    if (!parsed.success) return { error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
-    return inject(smsc, parsed.data, shortcode);
-  };
-  const control = (command: string) => {
-    if (command === 'drop') smsc.dropLinks();
-    else if (command === 'mute') smsc.answerEnquireLink = false;
-    else if (command === 'unmute') smsc.answerEnquireLink = true;
-    else if (command === 'mt') return smsc.mt;
-    else return HELP;
-    return { ok: true };
-  };
-
-  const http = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
-      try {
-        if (req.method === 'POST' && req.url === '/mo') {
-          const result = await run(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));
-          return send('error' in result ? 400 : 200, result);
-        }
-        if (req.method === 'GET' && req.url === '/mt') return send(200, smsc.mt);
-        if (req.method === 'POST' && req.url === '/drop') return send(200, control('drop'));
-        return send(404, { error: 'POST /mo, GET /mt or POST /drop', help: HELP });
-      } catch (err) {
-        return send(400, { error: (err as Error).message });
-      }
-    });
-  });
-  http.listen(Number(values.http), '127.0.0.1');
+  const control = await startSmscControl(smsc, { port: Number(values.http), shortcode: values.to });
+  console.log(`SMSC simulator on smpp://${values['system-id']}:${values.password}@127.0.0.1:${smsc.port} — control on ${control.url}\n${HELP}`);
 
   createInterface({ input: process.stdin }).on('line', async (line) => {
     if (!line.trim()) return;
     const parsed = parseLine(line);
-    const result = typeof parsed === 'string' ? control(parsed) : await run(parsed);
+    const result = typeof parsed === 'string' ? control.control(parsed) : await control.run(parsed);
     console.log(typeof result === 'string' ? result : JSON.stringify(result));
   });
-  const stop = async () => { http.close(); await smsc.close(); process.exit(0); };
+  const stop = async () => { await control.close(); await smsc.close(); process.exit(0); };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
