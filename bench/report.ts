@@ -22,3 +22,9 @@ export function writeSection(name: string, markdown: string): void {
   const re = new RegExp(`${start}[\\s\\S]*?${end}`);
   writeFileSync(FILE, re.test(current) ? current.replace(re, block) : `${current.trimEnd()}\n\n${block}\n`);
 }
+
+/** `BENCH_PROFILE=DIR`: the gateway under test writes a V8 CPU profile (--cpu-prof) there when it exits. */
+export function profileArgs(): string[] {
+  const dir = process.env.BENCH_PROFILE;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}

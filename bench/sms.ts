@@ -3,7 +3,7 @@
  * whole pipeline — Pintu's ESME, Redis, router and delivery workers — to a local HTTP agency sink.
  * Where Kannel is installed (Debian `kannel`: bearerbox + smsbox), the same burst goes through it
  * too, an sms-service posting each message to a sink, and the ratios are printed.
- * Prints a BENCHMARKS.md section; BENCH_WRITE=1 writes it there.
+ * Prints a BENCHMARKS.md section; BENCH_WRITE=1 writes it there; BENCH_PROFILE=DIR writes Pintu's CPU profile there.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,10 +13,12 @@ import { concatenatedMo, singleMo, type MoParams } from '../adapters/sms/sim/mes
 import { Smsc, type DeliveryResult } from '../adapters/sms/sim/smsc.js';
 import { freePort, startLocalRedis } from '../src/redis.js';
 import { startAgencySink, type AgencySink } from '../test/helpers/agency-sink.js';
-import { machine, writeSection } from './report.js';
+import { machine, profileArgs, writeSection } from './report.js';
 
 const COUNT = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 100);
+/** BENCH_ROLES=all runs one `pintu all` process instead of `serve` + `worker`. */
+const SPLIT = process.env.BENCH_ROLES !== 'all';
 const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'pintu-bench-sms-'));
 
@@ -64,16 +66,18 @@ async function benchPintu(): Promise<Run> {
     ...process.env, REDIS_URL: redis.url, PORT: String(await freePort()), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PINTU_PREFIX: 'bench', PINTU_DATA_DIR: join(dir, 'pintu'),
     NATIONAL_WEBHOOK_URL: sink.url, WEBHOOK_SECRET: 'bench-national-secret-1234', SMPP_URL: smsc.url, SMS_FLOOD_PER_HOUR: '0',
   };
-  const child = spawn(process.execPath, [join(root, 'bin/pintu.js'), 'all'], { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
+  // As deployed: intake (`serve`) and workers (`worker`) in their own processes, so acks never wait behind deliveries.
+  const roles = SPLIT ? ['serve', 'worker'] : ['all'];
+  const children = roles.map((role) => spawn(process.execPath, [...profileArgs(), join(root, 'bin/pintu.js'), role], { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root }));
   try {
     await waitFor(() => smsc.bound.length > 0, 'Pintu to bind');
     // Warm-up: a long message and a few singles, not counted.
     await smsc.deliverAll([...concatenatedMo('081299999999', '1708', `PekalonganKota ${'pemanasan '.repeat(40)}`, { scheme: 'udh8', ref: 1 }), singleMo('081299999998', '1708', 'PekalonganKota pemanasan')]);
     await waitFor(() => sink.received.length >= 2, 'warm-up deliveries');
     sink.received.length = 0;
-    return await measure('Pintu (pintu all, SMPP transceiver)', smsc, sink);
+    return await measure(`Pintu (${roles.map((r) => `pintu ${r}`).join(' + ')}, SMPP transceiver)`, smsc, sink);
   } finally {
-    await stopChild(child);
+    await Promise.all(children.map(stopChild));
     await smsc.close();
     await sink.close();
     await redis.stop();
@@ -156,7 +160,7 @@ try {
 
 Machine: ${machine()}. ${COUNT} distinct single-part MO (GSM 03.38) from the SMSC simulator over TCP, at most ${WINDOW} deliver_sm
 unanswered; "ack" is deliver_sm → deliver_sm_resp as the SMSC sees it; "end to end" is from the first deliver_sm to the last
-complaint received by a local HTTP sink. Pintu: \`pintu all\` as a child process, one local redis-server (AOF everysec), defaults
+complaint received by a local HTTP sink. Pintu: \`pintu serve\` + \`pintu worker\` as child processes (\`BENCH_ROLES=all\`: one \`pintu all\`), one local redis-server (AOF everysec), defaults
 (WORKER_CONCURRENCY 16, SMPP_MAX_IN_FLIGHT 100), warm-up excluded. Kannel: bearerbox (file store) + smsbox, \`sms-service\` with
 \`keyword = default\` and \`post-url\` to its own sink, no replies.
 

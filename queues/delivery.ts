@@ -4,6 +4,8 @@
  */
 import { createHmac } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import type { Job } from 'bullmq';
 import type { Complaint } from '../src/complaint.js';
@@ -79,21 +81,37 @@ export function deliveryProcessor(deps: { queues: Queues; routes: RouteRegistry;
   };
 }
 
-async function post(target: Extract<Target, { kind: 'webhook' }>, body: string, idempotencyKey: string, timeoutMs: number): Promise<void> {
-  const response = await fetch(target.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'idempotency-key': idempotencyKey,
-      'x-pintu-signature': sign(body, target.secret),
-      'user-agent': 'Pintu/1 (SP4N-LAPOR! intake gateway)',
-    },
-    body,
-    signal: AbortSignal.timeout(timeoutMs),
+/** Kept-alive connections per scheme: one agency receives many complaints in a row. */
+const AGENTS = { 'http:': new HttpAgent({ keepAlive: true, maxSockets: 64 }), 'https:': new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
+
+/** node:http rather than fetch: a third of fetch's cost per delivery was Request/Response/AbortSignal objects. */
+function post(target: Extract<Target, { kind: 'webhook' }>, body: string, idempotencyKey: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(target.url);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(url, {
+      method: 'POST',
+      agent: AGENTS[url.protocol as keyof typeof AGENTS],
+      timeout: timeoutMs,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        'idempotency-key': idempotencyKey,
+        'x-pintu-signature': sign(body, target.secret),
+        'user-agent': 'Pintu/1 (SP4N-LAPOR! intake gateway)',
+      },
+    }, (res) => {
+      res.resume();
+      res.once('error', reject);
+      res.once('end', () => {
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) return resolve();
+        const message = `agency answered HTTP ${status}`;
+        reject(status >= 400 && status < 500 && status !== 408 && status !== 429 ? new PermanentFailure(message) : new Error(message));
+      });
+    });
+    req.once('timeout', () => req.destroy(new Error(`agency did not answer within ${timeoutMs} ms`)));
+    req.once('error', reject);
+    req.end(body);
   });
-  await response.body?.cancel().catch(() => {});
-  if (response.ok) return;
-  const message = `agency answered HTTP ${response.status}`;
-  if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) throw new PermanentFailure(message);
-  throw new Error(message);
 }

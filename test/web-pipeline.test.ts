@@ -198,6 +198,24 @@ describe('zero configuration delivery', () => {
   });
 });
 
+describe('a slow agency', () => {
+  it('counts no answer within DELIVERY_TIMEOUT_MS as a failed attempt and retries', async () => {
+    const sink = await startAgencySink();
+    sink.delayMs = 2000;
+    const gw = await startGateway({ NATIONAL_WEBHOOK_URL: sink.url, WEBHOOK_SECRET: SECRET, DELIVERY_TIMEOUT_MS: '200', DELIVERY_BACKOFF_MS: '50' });
+    try {
+      const { trackingId } = await json(post(gw, { text: 'Jalan di desa kami rusak parah sekali' }));
+      await eventually(() => sink.received.length >= 1);
+      sink.delayMs = 0;
+      await eventually(async () => (await gw.pintu.status.get(trackingId))?.status === 'delivered');
+      expect(sink.received.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(sink.received.map((d) => d.headers['idempotency-key'])).size).toBe(1);
+    } finally {
+      await gw.close(); await sink.close();
+    }
+  });
+});
+
 describe('rate limit', () => {
   it('answers 429 with Retry-After past the per-IP limit', async () => {
     const gw = await startGateway({ RATE_LIMIT_PER_MINUTE: '2' });
