@@ -14,7 +14,7 @@ const InboundSms = z.object({
   to: z.string({ error: 'to is required (the shortcode the citizen wrote to)' }).regex(/^\+?\d{3,15}$/, 'to must be digits, e.g. 1708'),
   text: z.string({ error: 'text is required' }).max(10_000),
   id: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'id must be 1–128 printable ASCII characters').optional(),
-  timestamp: z.union([z.iso.datetime({ offset: true }), z.coerce.number().int().positive()]).optional()
+  timestamp: z.union([z.iso.datetime({ offset: true }), z.coerce.number().int().positive().max(253_402_300_799, 'timestamp must be before the year 10000')]).optional()
     .describe('ISO 8601 with offset, or Unix seconds'),
 });
 
