@@ -1,4 +1,16 @@
-# Pintu — multi-stage image: production dependencies only, non-root, `pintu all`.
+# Pintu — multi-stage image: compiled JavaScript, production dependencies only, non-root, `pintu all`.
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs ./scripts/
+COPY src ./src
+COPY adapters ./adapters
+COPY queues ./queues
+COPY config ./config
+RUN npm run build
+
 FROM node:22-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -11,17 +23,13 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json ./
-COPY bin ./bin
-COPY src ./src
-COPY adapters ./adapters
-COPY queues ./queues
-COPY config ./config
+COPY package.json ./
+COPY --from=build /app/dist ./dist
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # REDIS_URL must be set in a container (see docker-compose.yml); the local-child mode is for laptops.
-ENTRYPOINT ["node", "bin/pintu.js"]
+ENTRYPOINT ["node", "--enable-source-maps", "dist/src/cli.js"]
 CMD ["all"]

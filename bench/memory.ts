@@ -11,7 +11,7 @@ import { singleMo } from '../adapters/sms/sim/messages.js';
 import { Smsc } from '../adapters/sms/sim/smsc.js';
 import { freePort, startLocalRedis } from '../src/redis.js';
 import { startAgencySink } from '../test/helpers/agency-sink.js';
-import { machine, profileArgs, writeSection } from './report.js';
+import { gatewayArgs, machine, writeSection } from './report.js';
 
 const BURST = Number(process.env.BENCH_MEMORY_BURST ?? 100_000);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 600);
@@ -30,7 +30,7 @@ const env = {
   ...process.env, REDIS_URL: redis.url, PORT: String(await freePort()), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PINTU_PREFIX: 'bench', PINTU_DATA_DIR: join(dir, 'pintu'),
   NATIONAL_WEBHOOK_URL: sink.url, WEBHOOK_SECRET: 'bench-national-secret-1234', SMPP_URL: smsc.url, SMS_FLOOD_PER_HOUR: '0',
 };
-const child = spawn(process.execPath, [...profileArgs(), join(root, 'bin/pintu.js'), 'all'], { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
+const child = spawn(process.execPath, gatewayArgs('all'), { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
 const samples: Array<{ t: number; phase: string; rss: number }> = [];
 let phase = 'start';
 const started = Date.now();

@@ -1,5 +1,6 @@
 /** Benchmarks write their own section of BENCHMARKS.md, between markers, so each can be re-run alone. */
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 
 const FILE = new URL('../BENCHMARKS.md', import.meta.url);
@@ -23,8 +24,22 @@ export function writeSection(name: string, markdown: string): void {
   writeFileSync(FILE, re.test(current) ? current.replace(re, block) : `${current.trimEnd()}\n\n${block}\n`);
 }
 
+/**
+ * The gateway as production runs it: compiled JavaScript (`npm run build`), built once per bench run,
+ * plus `--cpu-prof` when BENCH_PROFILE is set.
+ */
+let built = false;
+export function gatewayArgs(role: string): string[] {
+  const root = new URL('..', import.meta.url).pathname;
+  if (!built) {
+    execFileSync(process.execPath, [`${root}scripts/build.mjs`], { stdio: 'inherit' });
+    built = true;
+  }
+  return [...profileArgs(), `${root}dist/src/cli.js`, role];
+}
+
 /** `BENCH_PROFILE=DIR`: the gateway under test writes a V8 CPU profile (--cpu-prof) there when it exits. */
-export function profileArgs(): string[] {
+function profileArgs(): string[] {
   const dir = process.env.BENCH_PROFILE;
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }

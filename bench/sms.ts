@@ -13,7 +13,7 @@ import { concatenatedMo, singleMo, type MoParams } from '../adapters/sms/sim/mes
 import { Smsc, type DeliveryResult } from '../adapters/sms/sim/smsc.js';
 import { freePort, startLocalRedis } from '../src/redis.js';
 import { startAgencySink, type AgencySink } from '../test/helpers/agency-sink.js';
-import { machine, profileArgs, writeSection } from './report.js';
+import { gatewayArgs, machine, writeSection } from './report.js';
 
 const COUNT = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 100);
@@ -68,7 +68,7 @@ async function benchPintu(): Promise<Run> {
   };
   // As deployed: intake (`serve`) and workers (`worker`) in their own processes, so acks never wait behind deliveries.
   const roles = SPLIT ? ['serve', 'worker'] : ['all'];
-  const children = roles.map((role) => spawn(process.execPath, [...profileArgs(), join(root, 'bin/pintu.js'), role], { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root }));
+  const children = roles.map((role) => spawn(process.execPath, gatewayArgs(role), { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root }));
   try {
     await waitFor(() => smsc.bound.length > 0, 'Pintu to bind');
     // Warm-up: a long message and a few singles, not counted.

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { freePort, startLocalRedis } from '../src/redis.js';
-import { machine, profileArgs, writeSection } from './report.js';
+import { gatewayArgs, machine, writeSection } from './report.js';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -19,7 +19,7 @@ const root = new URL('..', import.meta.url).pathname;
 async function startTarget(kind: 'pintu' | 'ceiling', redisUrl: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const env = { ...process.env, REDIS_URL: redisUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', PINTU_PREFIX: 'bench' };
-  const args = kind === 'pintu' ? [...profileArgs(), join(root, 'bin/pintu.js'), 'serve'] : ['--import', 'tsx', join(root, 'bench/ceiling.ts')];
+  const args = kind === 'pintu' ? gatewayArgs('serve') : ['--import', 'tsx', join(root, 'bench/ceiling.ts')];
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {

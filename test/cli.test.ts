@@ -1,5 +1,5 @@
 /** The `pintu` command as an operator runs it: real child processes, real signals. */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -70,6 +70,22 @@ describe('pintu CLI', () => {
     expect(run.output.text).not.toContain('81234567890');
     const lines = run.output.text.trim().split('\n');
     expect(lines.every((l) => { try { JSON.parse(l); return true; } catch { return false; } })).toBe(true);
+  });
+
+  it('runs from the compiled build, as `npm start` does', async () => {
+    execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'ignore' });
+    const dataDir = tempDir();
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(root, 'dist/src/cli.js'), 'all'], { cwd: root, env: { PATH: process.env.PATH!, PORT: String(port), HOST: '127.0.0.1', PINTU_DATA_DIR: dataDir }, stdio: 'ignore' });
+    children.push(child);
+    const exit = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+    const base = `http://127.0.0.1:${port}`;
+    await eventually(async () => (await fetch(`${base}/readyz`)).ok, 20_000, 200);
+    const { trackingId } = await json(fetch(`${base}/api/v1/complaints`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'SurabayaKota banjir di jalan utama' }) }));
+    await eventually(async () => (await json(fetch(`${base}/api/v1/complaints/${trackingId}`))).status === 'delivered', 15_000, 100);
+    expect((await fetch(`${base}/`)).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
   });
 
   it('runs serve and worker as separate processes against one Redis', async () => {
