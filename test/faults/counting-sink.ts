@@ -34,6 +34,8 @@ interface Kept { marker: string | null; deliveries: number }
 
 export class CountingSink {
   mode: SinkMode = 'up';
+  /** An agency that is slow: each request is worked on (kept, or refused) only after this long. */
+  delayMs = 0;
   /** Deliveries answered 2xx, and answered 500 while failing. */
   deliveries = 0;
   refused = 0;
@@ -48,7 +50,7 @@ export class CountingSink {
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => sink!.receive(req.headers, Buffer.concat(chunks).toString('utf8'), (status) => res.writeHead(status, { 'content-type': 'application/json' }).end(`{"ok":${status < 300}}`)));
+      req.on('end', () => setTimeout(() => sink!.receive(req.headers, Buffer.concat(chunks).toString('utf8'), (status) => res.writeHead(status, { 'content-type': 'application/json' }).end(`{"ok":${status < 300}}`)), sink!.delayMs));
     });
     sink = new CountingSink(server, secret);
     await sink.listen();
