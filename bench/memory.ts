@@ -8,10 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { singleMo } from '../adapters/sms/sim/messages.js';
-import { Smsc } from '../adapters/sms/sim/smsc.js';
-import { freePort, startLocalRedis } from '../src/redis.js';
-import { startAgencySink } from '../test/helpers/agency-sink.js';
-import { gatewayArgs, machine, writeSection } from './report.js';
+import { gatewayArgs, machine, startSmsRig, writeSection } from './report.js';
 
 const BURST = Number(process.env.BENCH_MEMORY_BURST ?? 100_000);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 600);
@@ -23,13 +20,8 @@ const dir = mkdtempSync(join(tmpdir(), 'pintu-bench-memory-'));
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 const message = (i: number) => singleMo(`0813${String(10_000_000 + (i % 5_000_000))}`, '1708', `PekalonganKota lampu jalan mati, laporan uji memori nomor ${i}`);
 
-const redis = await startLocalRedis(join(dir, 'redis'));
-const sink = await startAgencySink();
-const smsc = await Smsc.start({ retryDelayMs: 500, respTimeoutMs: 30_000 });
-const env = {
-  ...process.env, REDIS_URL: redis.url, PORT: String(await freePort()), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PINTU_PREFIX: 'bench', PINTU_DATA_DIR: join(dir, 'pintu'),
-  NATIONAL_WEBHOOK_URL: sink.url, WEBHOOK_SECRET: 'bench-national-secret-1234', SMPP_URL: smsc.url, SMS_FLOOD_PER_HOUR: '0',
-};
+const rig = await startSmsRig(dir);
+const { sink, smsc, env } = rig;
 const child = spawn(process.execPath, gatewayArgs('all'), { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
 const samples: Array<{ t: number; phase: string; rss: number }> = [];
 let phase = 'start';
@@ -94,8 +86,6 @@ ${table}
   clearInterval(sampler);
   child.kill('SIGTERM');
   await new Promise((ok) => child.once('exit', ok));
-  await smsc.close();
-  await sink.close();
-  await redis.stop();
+  await rig.close();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -2,6 +2,10 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Smsc } from '../adapters/sms/sim/smsc.js';
+import { freePort, startLocalRedis, type LocalRedis } from '../src/redis.js';
+import { startAgencySink, type AgencySink } from '../test/helpers/agency-sink.js';
 
 const FILE = new URL('../BENCHMARKS.md', import.meta.url);
 const HEADER = `# Pintu benchmarks
@@ -42,4 +46,18 @@ export function gatewayArgs(role: string): string[] {
 function profileArgs(): string[] {
   const dir = process.env.BENCH_PROFILE;
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
+export interface SmsRig { redis: LocalRedis; sink: AgencySink; smsc: Smsc; env: NodeJS.ProcessEnv; close(): Promise<void> }
+
+/** What every SMS benchmark runs against: a local redis-server, an HTTP agency sink, the SMSC simulator. */
+export async function startSmsRig(dir: string): Promise<SmsRig> {
+  const redis = await startLocalRedis(join(dir, 'redis'));
+  const sink = await startAgencySink();
+  const smsc = await Smsc.start({ retryDelayMs: 500, respTimeoutMs: 30_000 });
+  const env = {
+    ...process.env, REDIS_URL: redis.url, PORT: String(await freePort()), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PINTU_PREFIX: 'bench', PINTU_DATA_DIR: join(dir, 'pintu'),
+    NATIONAL_WEBHOOK_URL: sink.url, WEBHOOK_SECRET: 'bench-national-secret-1234', SMPP_URL: smsc.url, SMS_FLOOD_PER_HOUR: '0',
+  };
+  return { redis, sink, smsc, env, async close() { await smsc.close(); await sink.close(); await redis.stop(); } };
 }

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { concatenatedMo, singleMo, type MoParams } from '../adapters/sms/sim/messages.js';
 import { Smsc, type DeliveryResult } from '../adapters/sms/sim/smsc.js';
-import { freePort, startLocalRedis } from '../src/redis.js';
+import { freePort } from '../src/redis.js';
 import { startAgencySink, type AgencySink } from '../test/helpers/agency-sink.js';
-import { gatewayArgs, machine, writeSection } from './report.js';
+import { gatewayArgs, machine, startSmsRig, writeSection } from './report.js';
 
 const COUNT = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 100);
@@ -59,13 +59,8 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 async function benchPintu(): Promise<Run> {
-  const redis = await startLocalRedis(join(dir, 'redis'));
-  const sink = await startAgencySink();
-  const smsc = await Smsc.start({ retryDelayMs: 500, respTimeoutMs: 30_000 });
-  const env = {
-    ...process.env, REDIS_URL: redis.url, PORT: String(await freePort()), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PINTU_PREFIX: 'bench', PINTU_DATA_DIR: join(dir, 'pintu'),
-    NATIONAL_WEBHOOK_URL: sink.url, WEBHOOK_SECRET: 'bench-national-secret-1234', SMPP_URL: smsc.url, SMS_FLOOD_PER_HOUR: '0',
-  };
+  const rig = await startSmsRig(dir);
+  const { sink, smsc, env } = rig;
   // As deployed: intake (`serve`) and workers (`worker`) in their own processes, so acks never wait behind deliveries.
   const roles = SPLIT ? ['serve', 'worker'] : ['all'];
   const children = roles.map((role) => spawn(process.execPath, gatewayArgs(role), { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root }));
@@ -78,9 +73,7 @@ async function benchPintu(): Promise<Run> {
     return await measure(`Pintu (${roles.map((r) => `pintu ${r}`).join(' + ')}, SMPP transceiver)`, smsc, sink);
   } finally {
     await Promise.all(children.map(stopChild));
-    await smsc.close();
-    await sink.close();
-    await redis.stop();
+    await rig.close();
   }
 }
 
