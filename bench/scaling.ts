@@ -1,0 +1,240 @@
+/**
+ * `npm run bench:scaling`: what one complaint costs, for the web and the SMS channel, split by process
+ * role. `pintu serve` and `pintu worker` run as child processes on one local redis-server (AOF on);
+ * each channel sends a warm-up, then BENCH_COMPLAINTS complaints with the intake queue paused (only
+ * `serve` works: the intake cost, and Redis memory per queued complaint), then the queue is resumed
+ * (only `worker` works: routing and delivery to a local HTTP agency). Around each phase: Redis
+ * INFO commandstats / stats / memory / cpu (CONFIG RESETSTAT before), and the processes' CPU time
+ * from /proc. A smaller pass under MONITOR splits commands sent by clients from those run inside Lua.
+ * Prints the tables docs/scaling.md quotes; BENCH_JSON=FILE also writes the raw figures.
+ */
+import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { singleMo } from '../adapters/sms/sim/messages.js';
+import { bullPrefix, QUEUE_NAMES } from '../queues/topology.js';
+import { gatewayArgs, machine, startSmsRig } from './report.js';
+
+const N = Number(process.env.BENCH_COMPLAINTS ?? 3000);
+const MONITORED = Number(process.env.BENCH_MONITORED ?? 300);
+const WARMUP = 500;
+const root = new URL('..', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'pintu-bench-scaling-'));
+const TICKS_PER_SECOND = 100;
+
+type Channel = 'web' | 'sms';
+
+/** User + system CPU seconds of a process so far. */
+function cpuSeconds(child: ChildProcess): number {
+  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+function infoFields(text: string): Record<string, string> {
+  return Object.fromEntries(text.split('\r\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
+}
+
+interface RedisCounters { commands: Map<string, { calls: number; usec: number }>; processed: number; inBytes: number; outBytes: number; cpu: number; memory: number }
+
+async function redisCounters(admin: Redis): Promise<RedisCounters> {
+  const info = infoFields(await admin.info('all'));
+  const commands = new Map<string, { calls: number; usec: number }>();
+  for (const [key, value] of Object.entries(info)) {
+    if (!key.startsWith('cmdstat_')) continue;
+    const name = key.slice('cmdstat_'.length);
+    // The measuring itself is not the complaint's cost.
+    if (name === 'info' || name.startsWith('config') || name === 'monitor') continue;
+    const stat = Object.fromEntries(value.split(',').map((kv) => kv.split('=')));
+    commands.set(name, { calls: Number(stat.calls), usec: Number(stat.usec) });
+  }
+  return {
+    commands,
+    processed: Number(info.total_commands_processed),
+    inBytes: Number(info.total_net_input_bytes),
+    outBytes: Number(info.total_net_output_bytes),
+    cpu: Number(info.used_cpu_user) + Number(info.used_cpu_sys),
+    memory: Number(info.used_memory),
+  };
+}
+
+interface PhaseResult {
+  seconds: number;
+  processCpu: number;
+  commands: number;
+  redisUsec: number;
+  redisCpu: number;
+  inBytes: number;
+  outBytes: number;
+  memoryDelta: number;
+  top: Array<[string, number]>;
+}
+
+function waitFor(check: () => boolean | Promise<boolean>, what: string, ms = 300_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  return (async () => {
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  child.kill('SIGTERM');
+  return new Promise((ok) => { child.once('exit', () => ok()); setTimeout(() => { child.kill('SIGKILL'); ok(); }, 15_000).unref(); });
+}
+
+const rig = await startSmsRig(dir);
+const { sink, smsc } = rig;
+// Replies at 200/s: well above an SMSC's usual MT limit, so they keep up with the burst.
+const env: NodeJS.ProcessEnv = { ...rig.env, RATE_LIMIT_PER_MINUTE: '0', SMS_REPLY_PER_SECOND: '200' };
+const gateway = `http://127.0.0.1:${env.PORT}`;
+const admin = new Redis(rig.redis.url);
+const serve = spawn(process.execPath, gatewayArgs('serve'), { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
+const worker = spawn(process.execPath, gatewayArgs('worker'), { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
+const queueConnection = admin.duplicate();
+const intake = new Queue(QUEUE_NAMES.intake, { connection: queueConnection, prefix: bullPrefix(env.PINTU_PREFIX!, QUEUE_NAMES.intake) });
+
+let sent = 0;
+/** Send `count` complaints on a channel; resolves once `serve` has taken (and for SMS, answered) them all. */
+async function send(channel: Channel, count: number): Promise<void> {
+  const first = sent;
+  sent += count;
+  if (channel === 'web') {
+    let i = first;
+    const result = await autocannon({
+      url: `${gateway}/api/v1/complaints`, method: 'POST', connections: 50, amount: count,
+      headers: { 'content-type': 'application/json' },
+      requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ text: `PekalonganKota jalan rusak di depan pasar, laporan nomor ${i++}`, phone: '081234567890' }) }) }],
+    });
+    if (result['2xx'] !== count) throw new Error(`web: ${result['2xx']} of ${count} accepted (${result.non2xx} non-2xx, ${result.errors} errors)`);
+    return;
+  }
+  const answered = smsc.mt.length;
+  const mo = Array.from({ length: count }, (_, k) => singleMo(`0812${String(10_000_000 + first + k)}`, '1708', `PekalonganKota jalan rusak di depan pasar, laporan nomor ${first + k}`));
+  const results = await smsc.burst(mo, 100);
+  if (!results.every((r) => r.ok)) throw new Error('sms: not every message was acknowledged');
+  // The accepted-reply SMS is part of serve's work for each message.
+  await waitFor(() => smsc.mt.length >= answered + count, 'sms replies');
+}
+
+async function phase(run: () => Promise<void>, child: ChildProcess, count: number): Promise<PhaseResult> {
+  await admin.config('RESETSTAT');
+  const before = await redisCounters(admin);
+  const cpuBefore = cpuSeconds(child);
+  const started = performance.now();
+  await run();
+  const seconds = (performance.now() - started) / 1000;
+  const processCpu = cpuSeconds(child) - cpuBefore;
+  const after = await redisCounters(admin);
+  const calls = [...after.commands].map(([name, c]) => [name, c.calls] as [string, number]).sort((a, b) => b[1] - a[1]);
+  return {
+    seconds,
+    processCpu,
+    commands: calls.reduce((sum, [, n]) => sum + n, 0) / count,
+    redisUsec: [...after.commands.values()].reduce((sum, c) => sum + c.usec, 0) / count,
+    redisCpu: (after.cpu - before.cpu) / count,
+    inBytes: after.inBytes / count,
+    outBytes: after.outBytes / count,
+    memoryDelta: (after.memory - before.memory) / count,
+    top: calls.slice(0, 8).map(([name, n]) => [name, n / count]),
+  };
+}
+
+/** Commands per complaint seen by MONITOR: sent by the processes, and run inside Lua scripts. */
+async function monitored(run: () => Promise<void>, count: number): Promise<{ client: number; lua: number }> {
+  const monitor = await admin.monitor();
+  let client = 0;
+  let lua = 0;
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (args[0]?.toLowerCase() === 'info') return;
+    if (source.includes('lua')) lua++;
+    else client++;
+  });
+  await run();
+  monitor.disconnect();
+  return { client: client / count, lua: lua / count };
+}
+
+/** Intake with the queue paused (serve only), then routing and delivery (worker only). */
+async function measure(channel: Channel, count: number) {
+  const delivered = sink.received.length;
+  const intakePhase = await phase(() => send(channel, count), serve, count);
+  const workerPhase = await phase(async () => {
+    await intake.resume();
+    await waitFor(() => sink.received.length >= delivered + count, 'deliveries');
+  }, worker, count);
+  await intake.pause();
+  return { intake: intakePhase, worker: workerPhase };
+}
+
+async function monitoredPass(channel: Channel) {
+  const delivered = sink.received.length;
+  const intakeSide = await monitored(() => send(channel, MONITORED), MONITORED);
+  const workerSide = await monitored(async () => {
+    await intake.resume();
+    await waitFor(() => sink.received.length >= delivered + MONITORED, 'deliveries');
+  }, MONITORED);
+  await intake.pause();
+  return { intake: intakeSide, worker: workerSide };
+}
+
+const f = (n: number, digits = 1) => n.toFixed(digits);
+const kb = (bytes: number) => `${f(bytes / 1024, 2)} KiB`;
+
+try {
+  await waitFor(async () => (await fetch(`${gateway}/readyz`).catch(() => null))?.ok === true && smsc.bound.length > 0, 'serve to start and bind', 60_000);
+  const results: Record<string, Awaited<ReturnType<typeof measure>> & { monitor: Awaited<ReturnType<typeof monitoredPass>> }> = {};
+  for (const channel of ['web', 'sms'] as const) {
+    // Warm-up through the whole pipeline (JIT, connections, route table), not counted.
+    await intake.resume();
+    await send(channel, WARMUP);
+    await waitFor(() => sink.received.length >= sent, 'warm-up deliveries');
+    await intake.pause();
+    const measured = await measure(channel, N);
+    results[channel] = { ...measured, monitor: await monitoredPass(channel) };
+    console.error(`${channel}: done`);
+  }
+  const commit = execSync('git rev-parse --short HEAD', { cwd: root, encoding: 'utf8' }).trim();
+  const dirty = execSync('git status --porcelain --untracked-files=no', { cwd: root, encoding: 'utf8' }).trim() ? ' (with uncommitted changes in the tree)' : '';
+  const row = (label: string, pick: (r: Awaited<ReturnType<typeof measure>>['intake'], m: { client: number; lua: number }) => string) =>
+    `| ${label} | ${(['web', 'sms'] as const).flatMap((c) => [pick(results[c]!.intake, results[c]!.monitor.intake), pick(results[c]!.worker, results[c]!.monitor.worker)]).join(' | ')} |`;
+  const section = `### Measured by \`npm run bench:scaling\` (BENCH_COMPLAINTS=${N}, MONITOR pass ${MONITORED}) at commit ${commit}${dirty}
+
+Machine: ${machine()}. One local redis-server (AOF everysec); \`pintu serve\` and \`pintu worker\` as child processes (compiled JS, LOG_LEVEL=warn,
+defaults otherwise: WORKER_CONCURRENCY 16); web: autocannon, 50 connections, JSON posts without Idempotency-Key; SMS: the SMSC
+simulator, window 100, distinct senders, single-part GSM messages, each answered by an accepted-reply SMS (SMS_REPLY_PER_SECOND=200). Per complaint:
+
+| | web: serve (intake) | web: worker (route + deliver) | SMS: serve (intake + reply) | SMS: worker (route + deliver) |
+|---|---|---|---|---|
+${row('Redis commands executed (incl. inside Lua)', (r) => f(r.commands))}
+${row('…sent by the process (MONITOR)', (_r, m) => f(m.client))}
+${row('…run inside Lua scripts (MONITOR)', (_r, m) => f(m.lua))}
+${row('Redis time in commands (commandstats usec)', (r) => `${f(r.redisUsec, 0)} µs`)}
+${row('Redis process CPU (INFO cpu)', (r) => `${f(r.redisCpu * 1e6, 0)} µs`)}
+${row('bytes to Redis', (r) => kb(r.inBytes))}
+${row('bytes from Redis', (r) => kb(r.outBytes))}
+${row('process CPU (/proc utime+stime)', (r) => `${f((r.processCpu / N) * 1000, 2)} ms`)}
+${row('⇒ complaints per CPU-second (one core)', (r) => f(N / r.processCpu, 0))}
+${row('wall-clock rate in this run', (r) => `${f(N / r.seconds, 0)}/s`)}
+${row('Redis memory: serve = per queued complaint; worker = change once delivered (kept for the dedup window)', (r) => kb(r.memoryDelta))}
+
+Most executed commands per complaint:
+
+${(['web', 'sms'] as const).map((c) => `- ${c} serve: ${results[c]!.intake.top.map(([n, v]) => `${n} ${f(v)}`).join(', ')}\n- ${c} worker: ${results[c]!.worker.top.map(([n, v]) => `${n} ${f(v)}`).join(', ')}`).join('\n')}`;
+  console.log(section);
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ commit, machine: machine(), n: N, results }, null, 2));
+} finally {
+  await Promise.all([stopChild(serve), stopChild(worker)]);
+  await intake.close();
+  queueConnection.disconnect();
+  admin.disconnect();
+  await rig.close();
+  rmSync(dir, { recursive: true, force: true });
+}
