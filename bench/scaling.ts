@@ -17,6 +17,8 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { singleMo } from '../adapters/sms/sim/messages.js';
 import { bullPrefix, QUEUE_NAMES } from '../queues/topology.js';
+import { freePort } from '../src/redis.js';
+import { startLocalCluster } from '../test/helpers/redis-cluster.js';
 import { gatewayArgs, machine, startSmsRig } from './report.js';
 
 const N = Number(process.env.BENCH_COMPLAINTS ?? 3000);
@@ -102,20 +104,22 @@ const queueConnection = admin.duplicate();
 const intake = new Queue(QUEUE_NAMES.intake, { connection: queueConnection, prefix: bullPrefix(env.PINTU_PREFIX!, QUEUE_NAMES.intake) });
 
 let sent = 0;
+
+async function postWeb(url: string, first: number, count: number): Promise<void> {
+  let i = first;
+  const result = await autocannon({
+    url: `${url}/api/v1/complaints`, method: 'POST', connections: 50, amount: count,
+    headers: { 'content-type': 'application/json' },
+    requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ text: `PekalonganKota jalan rusak di depan pasar, laporan nomor ${i++}`, phone: '081234567890' }) }) }],
+  });
+  if (result['2xx'] !== count) throw new Error(`web: ${result['2xx']} of ${count} accepted (${result.non2xx} non-2xx, ${result.errors} errors)`);
+}
+
 /** Send `count` complaints on a channel; resolves once `serve` has taken (and for SMS, answered) them all. */
 async function send(channel: Channel, count: number): Promise<void> {
   const first = sent;
   sent += count;
-  if (channel === 'web') {
-    let i = first;
-    const result = await autocannon({
-      url: `${gateway}/api/v1/complaints`, method: 'POST', connections: 50, amount: count,
-      headers: { 'content-type': 'application/json' },
-      requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ text: `PekalonganKota jalan rusak di depan pasar, laporan nomor ${i++}`, phone: '081234567890' }) }) }],
-    });
-    if (result['2xx'] !== count) throw new Error(`web: ${result['2xx']} of ${count} accepted (${result.non2xx} non-2xx, ${result.errors} errors)`);
-    return;
-  }
+  if (channel === 'web') return postWeb(gateway, first, count);
   const answered = smsc.mt.length;
   const mo = Array.from({ length: count }, (_, k) => singleMo(`0812${String(10_000_000 + first + k)}`, '1708', `PekalonganKota jalan rusak di depan pasar, laporan nomor ${first + k}`));
   const results = await smsc.burst(mo, 100);
@@ -185,6 +189,51 @@ async function monitoredPass(channel: Channel) {
   return { intake: intakeSide, worker: workerSide };
 }
 
+/**
+ * BENCH_CLUSTER=1: the web burst again on a local 3-master Redis Cluster (both roles running), to show how a
+ * complaint's Redis work spreads over the masters: each queue is one hash tag, so one master carries each queue.
+ */
+async function clusterSpread(): Promise<string> {
+  const cluster = await startLocalCluster();
+  const nodes = cluster.nodes.map((n) => new Redis(n.port, n.host));
+  const clusterEnv: NodeJS.ProcessEnv = { ...env, REDIS_URL: cluster.url, PORT: String(await freePort()), PINTU_PREFIX: 'scaling-cluster', SMPP_URL: '' };
+  const url = `http://127.0.0.1:${clusterEnv.PORT}`;
+  const roles = ['serve', 'worker'].map((role) => spawn(process.execPath, gatewayArgs(role), { env: clusterEnv, stdio: ['ignore', 'ignore', 'inherit'], cwd: root }));
+  try {
+    await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => null))?.ok === true, 'serve on the cluster', 60_000);
+    const delivered = sink.received.length;
+    await postWeb(url, sent, WARMUP);
+    await waitFor(() => sink.received.length >= delivered + WARMUP, 'warm-up deliveries on the cluster');
+    await Promise.all(nodes.map((n) => n.config('RESETSTAT')));
+    await postWeb(url, sent + WARMUP, N);
+    await waitFor(() => sink.received.length >= delivered + WARMUP + N, 'deliveries on the cluster');
+    sent += WARMUP + N;
+    const counters = await Promise.all(nodes.map(redisCounters));
+    const usec = counters.map((c) => [...c.commands.values()].reduce((sum, x) => sum + x.usec, 0) / N);
+    const total = usec.reduce((a, b) => a + b, 0);
+    // Which master holds each queue's (and the route table's) hash tag.
+    const tags = { ...Object.fromEntries(['intake', 'delivery', 'dead-letters', 'replies-sms'].map((q) => [q, bullPrefix(clusterEnv.PINTU_PREFIX!, q)])), routes: `{${clusterEnv.PINTU_PREFIX}:routes}` };
+    const slots = await nodes[0]!.cluster('SLOTS');
+    const holder = async (key: string) => {
+      const slot = Number(await nodes[0]!.cluster('KEYSLOT', key));
+      return slots.find(([from, to]) => slot >= from && slot <= to)?.[2]?.[1];
+    };
+    const held = await Promise.all(Object.entries(tags).map(async ([name, tag]) => [name, await holder(tag)] as const));
+    const rows = cluster.nodes.map((n, i) => `| ${i + 1} | ${held.filter(([, port]) => port === n.port).map(([name]) => name).join(', ') || '—'} | ${f([...counters[i]!.commands.values()].reduce((sum, x) => sum + x.calls, 0) / N)} | ${f(usec[i]!, 0)} µs | ${f((100 * usec[i]!) / total, 0)} % |`);
+    return `#### The same web burst on a 3-master Redis Cluster (BENCH_CLUSTER=1)
+
+Serve and worker both running, ${N} complaints after a ${WARMUP}-complaint warm-up; per complaint, per master (status records spread over all by tracking number):
+
+| master | hash tags it holds | commands | time in commands | share |
+|---|---|---|---|---|
+${rows.join('\n')}`;
+  } finally {
+    await Promise.all(roles.map(stopChild));
+    for (const n of nodes) n.disconnect();
+    await cluster.stop();
+  }
+}
+
 const f = (n: number, digits = 1) => n.toFixed(digits);
 const kb = (bytes: number) => `${f(bytes / 1024, 2)} KiB`;
 
@@ -229,6 +278,7 @@ Most executed commands per complaint:
 
 ${(['web', 'sms'] as const).map((c) => `- ${c} serve: ${results[c]!.intake.top.map(([n, v]) => `${n} ${f(v)}`).join(', ')}\n- ${c} worker: ${results[c]!.worker.top.map(([n, v]) => `${n} ${f(v)}`).join(', ')}`).join('\n')}`;
   console.log(section);
+  if (process.env.BENCH_CLUSTER === '1') console.log(`\n${await clusterSpread()}`);
   if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ commit, machine: machine(), n: N, results }, null, 2));
 } finally {
   await Promise.all([stopChild(serve), stopChild(worker)]);
