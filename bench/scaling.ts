@@ -10,6 +10,7 @@
  */
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -151,18 +152,32 @@ async function phase(run: () => Promise<void>, child: ChildProcess, count: numbe
   };
 }
 
-/** Commands per complaint seen by MONITOR: sent by the processes, and run inside Lua scripts. */
+/**
+ * Commands per complaint seen by MONITOR: sent by the processes, and run inside Lua scripts. A raw socket,
+ * because ioredis's monitor mode loses track of its replies under load ("Command queue state error").
+ */
 async function monitored(run: () => Promise<void>, count: number): Promise<{ client: number; lua: number }> {
-  const monitor = await admin.monitor();
+  const url = new URL(rig.redis.url);
+  const socket = connect(Number(url.port), url.hostname);
   let client = 0;
   let lua = 0;
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    if (args[0]?.toLowerCase() === 'info') return;
-    if (source.includes('lua')) lua++;
-    else client++;
+  let rest = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\r\n');
+    rest = lines.pop()!;
+    for (const line of lines) {
+      // +1700000000.123456 [0 127.0.0.1:5555] "evalsha" ...   or   [0 lua] "hset" ...
+      const source = /^\+\d+\.\d+ \[\d+ ([^\]]+)\] "([^"]+)"/.exec(line);
+      if (!source || source[2]!.toLowerCase() === 'info') continue;
+      if (source[1] === 'lua') lua++;
+      else client++;
+    }
   });
+  await new Promise<void>((ok, fail) => { socket.once('connect', ok); socket.once('error', fail); });
+  socket.write('MONITOR\r\n');
   await run();
-  monitor.disconnect();
+  socket.destroy();
   return { client: client / count, lua: lua / count };
 }
 
