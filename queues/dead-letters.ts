@@ -1,6 +1,24 @@
 /** Dead letters: complaints whose delivery failed for good, kept until an admin replays them. */
+import type { Complaint } from '../src/complaint.js';
 import type { Config } from '../src/config.js';
+import type { Logger } from '../src/logger.js';
+import type { StatusStore } from '../src/status.js';
 import { deliveryJobOptions, type Queues } from './topology.js';
+
+
+/**
+ * Keep a complaint that could not be delivered (or routed) as a dead letter, and say so in its status.
+ * One letter per complaint: its id is the job id, so doing this twice keeps one.
+ */
+export async function deadLetter(
+  deps: { queues: Queues; status: StatusStore; logger: Logger },
+  complaint: Complaint, routeCode: string, reason: string, attempts: number,
+): Promise<void> {
+  const failedAt = new Date().toISOString();
+  await deps.queues.deadLetters.add('dead-letter', { complaint, routeCode, reason, attempts, failedAt }, { jobId: `dl-${complaint.id}`, removeOnComplete: false, removeOnFail: false });
+  await deps.status.advance(complaint, 'failed', { failedAt, failReason: reason });
+  deps.logger.error({ complaintId: complaint.id, route: routeCode, attempts, reason }, 'complaint moved to dead letters');
+}
 
 /**
  * Send a dead letter through delivery again. It keeps its complaint id (the agency's Idempotency-Key)

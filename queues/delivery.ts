@@ -16,6 +16,7 @@ import type { Metrics } from '../src/metrics.js';
 import type { Route } from '../src/route.js';
 import type { RouteRegistry } from '../src/route-registry.js';
 import type { StatusStore } from '../src/status.js';
+import { deadLetter } from './dead-letters.js';
 import type { DeliveryJob, Queues } from './topology.js';
 
 export type Target =
@@ -67,10 +68,7 @@ export function deliveryProcessor(deps: { queues: Queues; routes: RouteRegistry;
       const reason = (err as Error).message;
       deps.metrics.deliveries.inc({ outcome: final ? 'dead_letter' : 'retry', level: route.level });
       if (!final) throw err;
-      const failedAt = new Date().toISOString();
-      await deps.queues.deadLetters.add('dead-letter', { complaint, routeCode: route.code, reason, attempts, failedAt }, { jobId: `dl-${complaint.id}`, removeOnComplete: false, removeOnFail: false });
-      await deps.status.advance(complaint, 'failed', { failedAt, failReason: reason });
-      deps.logger.error({ complaintId: complaint.id, route: route.code, attempts, reason }, 'delivery failed for good: moved to dead letters');
+      await deadLetter(deps, complaint, route.code, reason, attempts);
       return { deadLettered: true, reason };
     }
     const deliveredAt = new Date();
