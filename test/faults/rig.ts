@@ -114,7 +114,7 @@ export async function startRig(name: string, options: { x?: XSimOptions } = {}):
   const killed = new Set<ChildProcess>();
   let phone = 0;
 
-  const baseEnv = (): Record<string, string> => ({
+  const baseEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp',
     REDIS_URL: redis.url, PINTU_PREFIX: prefix, HOST: '127.0.0.1', LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '0',
     NATIONAL_WEBHOOK_URL: sink.url, WEBHOOK_SECRET: secret, ADMIN_TOKENS: admin.entry,
@@ -122,7 +122,7 @@ export async function startRig(name: string, options: { x?: XSimOptions } = {}):
     SMPP_URL: smsc.url, SMPP_RECONNECT_MAX_SECONDS: '1', SMPP_ENQUIRE_LINK_SECONDS: '5', SMPP_ENQUIRE_LINK_TIMEOUT_SECONDS: '5',
     TWITTER_BEARER_TOKEN: 'fault-suite-bearer', TWITTER_API_BASE_URL: x.url, TWITTER_USER_ID: x.account.id,
     TWITTER_POLL_INTERVAL_MS: '500', TWITTER_POLLER_LOCK_MS: '3000',
-  });
+  };
 
   const rig: FaultRig = {
     name, dir, prefix, redis, sink, smsc, x, db, queues, processes, unexpectedExits,
@@ -138,7 +138,7 @@ export async function startRig(name: string, options: { x?: XSimOptions } = {}):
       const log = openSync(logFile, 'a');
       const child = spawn(process.execPath, [bin, role], {
         cwd: root, stdio: ['ignore', log, log],
-        env: { ...baseEnv(), PINTU_DATA_DIR: dataDir, PORT: String(port ?? 0), ...env },
+        env: { ...baseEnv, PINTU_DATA_DIR: dataDir, PORT: String(port ?? 0), ...env },
       });
       closeSync(log);
       child.once('exit', (code, signal) => { if (!killed.has(child)) unexpectedExits.push(`${id} exited (${code ?? signal}); see ${logFile}`); });
