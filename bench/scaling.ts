@@ -249,6 +249,26 @@ ${rows.join('\n')}`;
   }
 }
 
+/** Average MEMORY USAGE of what stays in Redis per complaint once it is delivered, by kind of record. */
+async function retention(): Promise<Array<{ record: string; bytes: number; kept: string }>> {
+  const prefix = env.PINTU_PREFIX!;
+  const usage = async (keys: string[]) => {
+    const sizes = await Promise.all(keys.map(async (key) => Number(await admin.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'))));
+    return sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length);
+  };
+  const completedJobs = async (queue: string) => {
+    const base = `${bullPrefix(prefix, queue)}:${queue}`;
+    return (await admin.zrange(`${base}:completed`, 0, 49)).map((id) => `${base}:${id}`);
+  };
+  const [, statusKeys] = await admin.scan('0', 'MATCH', `${prefix}:status:*`, 'COUNT', 1000);
+  return [
+    { record: 'status record (`<prefix>:status:<trackingId>`)', bytes: await usage(statusKeys.slice(0, 50)), kept: 'no expiry once routed' },
+    { record: 'completed intake job (the dedup memory)', bytes: await usage(await completedJobs(QUEUE_NAMES.intake)), kept: 'DEDUP_WINDOW_SECONDS (7 days)' },
+    { record: 'completed delivery job', bytes: await usage(await completedJobs(QUEUE_NAMES.delivery)), kept: '7 days, at most 100,000' },
+    { record: 'sent SMS reply job', bytes: await usage(await completedJobs('replies-sms')), kept: '24 h, at most 10,000' },
+  ];
+}
+
 const f = (n: number, digits = 1) => n.toFixed(digits);
 const kb = (bytes: number) => `${f(bytes / 1024, 2)} KiB`;
 
@@ -265,6 +285,7 @@ try {
     results[channel] = { ...measured, monitor: await monitoredPass(channel) };
     console.error(`${channel}: done`);
   }
+  const kept = await retention();
   const commit = execSync('git rev-parse --short HEAD', { cwd: root, encoding: 'utf8' }).trim();
   const dirty = execSync('git status --porcelain --untracked-files=no', { cwd: root, encoding: 'utf8' }).trim() ? ' (with uncommitted changes in the tree)' : '';
   const row = (label: string, pick: (r: Awaited<ReturnType<typeof measure>>['intake'], m: { client: number; lua: number }) => string) =>
@@ -289,12 +310,19 @@ ${row('⇒ complaints per CPU-second (one core)', (r) => f(N / r.processCpu, 0))
 ${row('wall-clock rate in this run', (r) => `${f(N / r.seconds, 0)}/s`)}
 ${row('Redis memory: serve = per queued complaint; worker = change once delivered (kept for the dedup window)', (r) => kb(r.memoryDelta))}
 
+What stays in Redis per complaint once delivered (MEMORY USAGE, average of up to 50 keys each; sorted-set entries and
+BullMQ's event streams, capped at about 10,000 entries per queue, come on top):
+
+| record | bytes | kept |
+|---|---|---|
+${kept.map((k) => `| ${k.record} | ${f(k.bytes, 0)} | ${k.kept} |`).join('\n')}
+
 Most executed commands per complaint:
 
 ${(['web', 'sms'] as const).map((c) => `- ${c} serve: ${results[c]!.intake.top.map(([n, v]) => `${n} ${f(v)}`).join(', ')}\n- ${c} worker: ${results[c]!.worker.top.map(([n, v]) => `${n} ${f(v)}`).join(', ')}`).join('\n')}`;
   console.log(section);
   if (process.env.BENCH_CLUSTER === '1') console.log(`\n${await clusterSpread()}`);
-  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ commit, machine: machine(), n: N, results }, null, 2));
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ commit, machine: machine(), n: N, results, kept }, null, 2));
 } finally {
   await Promise.all([stopChild(serve), stopChild(worker)]);
   await intake.close();
