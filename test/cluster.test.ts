@@ -14,7 +14,8 @@ import { concatenatedMo, singleMo } from '../adapters/sms/sim/messages.js';
 import { Smsc } from '../adapters/sms/sim/smsc.js';
 import { startXSim, type XSim } from '../adapters/twitter/sim/server.js';
 import { Complaint } from '../src/complaint.js';
-import { connectRedis, freePort } from '../src/redis.js';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { connectRedis, freePort, parseRedisUrl } from '../src/redis.js';
 import { ADMIN, ADMIN_ENV, adminApi } from './admin-helpers.js';
 import { startAgencySink, type AgencySink } from './helpers/agency-sink.js';
 import { eventually, uniquePrefix } from './helpers/gateway.js';
@@ -64,6 +65,37 @@ function deliveries(sink: AgencySink): Map<string, number> {
 }
 
 const delivered = (sink: AgencySink) => sink.received.map((d) => Complaint.parse(d.body.complaint));
+
+describe('REDIS_URL forms', () => {
+  it.each([
+    { url: 'redis://127.0.0.1:6379', kind: 'single' },
+    { url: 'rediss://:pw@redis.example:6380/2', kind: 'single' },
+    { url: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7001,10.0.0.3', kind: 'cluster', nodes: [['10.0.0.1', 7000], ['10.0.0.2', 7001], ['10.0.0.3', 6379]] },
+    { url: 'rediss+cluster://pintu:s%40cret@a:7000,b:7000', kind: 'cluster', username: 'pintu', password: 's@cret', tls: true },
+    { url: 'redis+sentinel://:pw@s1:26379,s2/pintu-primary?sentinelPassword=sp', kind: 'sentinel', name: 'pintu-primary', password: 'pw', sentinelPassword: 'sp', nodes: [['s1', 26379], ['s2', 26379]] },
+    { url: 'redis+sentinel://s1:26379', kind: null },
+    { url: 'redis+cluster://a:7000/primary', kind: null },
+    { url: 'redis+cluster://a:port', kind: null },
+    { url: 'http://127.0.0.1:6379', kind: null },
+  ])('$url → $kind', ({ url, kind, nodes, ...expected }) => {
+    const target = parseRedisUrl(url);
+    expect(target?.kind ?? null).toBe(kind);
+    if (target && target.kind !== 'single') {
+      expect(target).toMatchObject(expected);
+      if (nodes) expect((target.kind === 'cluster' ? target.nodes : target.sentinels).map((n) => [n.host, n.port])).toEqual(nodes);
+    }
+  });
+
+  it('takes REDIS_CLUSTER_NODES with the password and TLS of REDIS_URL, and names a bad value without echoing a password', () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'a:7000,b:7001', REDIS_URL: 'rediss://:pw@ignored:6379' }).REDIS_URL).toBe('rediss+cluster://:pw@a:7000,b:7001');
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'a:7000' }).REDIS_URL).toBe('redis+cluster://a:7000');
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_URL: 'redis+sentinel://s:26379/m' })).toThrow(/REDIS_CLUSTER_NODES: must be host:port/);
+    const bad = (() => { try { loadConfig({ REDIS_URL: 'redis+cluster://:hunter2@a:7000/x' }); } catch (err) { return err as Error; } })();
+    expect(bad).toBeInstanceOf(ConfigError);
+    expect(bad!.message).toMatch(/REDIS_URL: must be redis:\/\/.*redis\+cluster:\/\/.*redis\+sentinel:\/\//);
+    expect(bad!.message).not.toContain('hunter2');
+  });
+});
 
 describe('two gateways and two workers on a 3-master Redis Cluster', () => {
   let cluster: LocalCluster;
