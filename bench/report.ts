@@ -1,6 +1,6 @@
 /** Benchmarks write their own section of BENCHMARKS.md, between markers, so each can be re-run alone. */
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Smsc } from '../adapters/sms/sim/smsc.js';
@@ -46,6 +46,22 @@ export function gatewayArgs(role: string): string[] {
 function profileArgs(): string[] {
   const dir = process.env.BENCH_PROFILE;
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
+/** Poll until `check` holds; throws naming `what` after `ms`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** SIGTERM, and SIGKILL if it has not exited after 10 s. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  child.kill('SIGTERM');
+  return new Promise((ok) => { child.once('exit', () => ok()); setTimeout(() => { child.kill('SIGKILL'); ok(); }, 10_000).unref(); });
 }
 
 export interface SmsRig { redis: LocalRedis; sink: AgencySink; smsc: Smsc; env: NodeJS.ProcessEnv; close(): Promise<void> }

@@ -20,7 +20,7 @@ import { singleMo } from '../adapters/sms/sim/messages.js';
 import { bullPrefix, QUEUE_NAMES } from '../queues/topology.js';
 import { freePort } from '../src/redis.js';
 import { startLocalCluster } from '../test/helpers/redis-cluster.js';
-import { gatewayArgs, machine, startSmsRig } from './report.js';
+import { gatewayArgs, machine, startSmsRig, stopChild, waitFor } from './report.js';
 
 const N = Number(process.env.BENCH_COMPLAINTS ?? 3000);
 const MONITORED = Number(process.env.BENCH_MONITORED ?? 300);
@@ -28,6 +28,8 @@ const WARMUP = 500;
 const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'pintu-bench-scaling-'));
 const TICKS_PER_SECOND = 100;
+/** A burst of BENCH_COMPLAINTS may take minutes on a small machine. */
+const LONG_WAIT_MS = 600_000;
 
 type Channel = 'web' | 'sms';
 
@@ -77,22 +79,6 @@ interface PhaseResult {
   top: Array<[string, number]>;
 }
 
-function waitFor(check: () => boolean | Promise<boolean>, what: string, ms = 300_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  return (async () => {
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  })();
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  child.kill('SIGTERM');
-  return new Promise((ok) => { child.once('exit', () => ok()); setTimeout(() => { child.kill('SIGKILL'); ok(); }, 15_000).unref(); });
-}
-
 const rig = await startSmsRig(dir);
 const { sink, smsc } = rig;
 // Replies at 200/s: well above an SMSC's usual MT limit, so they keep up with the burst.
@@ -126,7 +112,7 @@ async function send(channel: Channel, count: number): Promise<void> {
   const results = await smsc.burst(mo, 100);
   if (!results.every((r) => r.ok)) throw new Error('sms: not every message was acknowledged');
   // The accepted-reply SMS is part of serve's work for each message.
-  await waitFor(() => smsc.mt.length >= answered + count, 'sms replies');
+  await waitFor(() => smsc.mt.length >= answered + count, 'sms replies', LONG_WAIT_MS);
 }
 
 async function phase(run: () => Promise<void>, child: ChildProcess, count: number): Promise<PhaseResult> {
@@ -187,7 +173,7 @@ async function measure(channel: Channel, count: number) {
   const intakePhase = await phase(() => send(channel, count), serve, count);
   const workerPhase = await phase(async () => {
     await intake.resume();
-    await waitFor(() => sink.received.length >= delivered + count, 'deliveries');
+    await waitFor(() => sink.received.length >= delivered + count, 'deliveries', LONG_WAIT_MS);
   }, worker, count);
   await intake.pause();
   return { intake: intakePhase, worker: workerPhase };
@@ -198,7 +184,7 @@ async function monitoredPass(channel: Channel) {
   const intakeSide = await monitored(() => send(channel, MONITORED), MONITORED);
   const workerSide = await monitored(async () => {
     await intake.resume();
-    await waitFor(() => sink.received.length >= delivered + MONITORED, 'deliveries');
+    await waitFor(() => sink.received.length >= delivered + MONITORED, 'deliveries', LONG_WAIT_MS);
   }, MONITORED);
   await intake.pause();
   return { intake: intakeSide, worker: workerSide };
@@ -218,10 +204,10 @@ async function clusterSpread(): Promise<string> {
     await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => null))?.ok === true, 'serve on the cluster', 60_000);
     const delivered = sink.received.length;
     await postWeb(url, sent, WARMUP);
-    await waitFor(() => sink.received.length >= delivered + WARMUP, 'warm-up deliveries on the cluster');
+    await waitFor(() => sink.received.length >= delivered + WARMUP, 'warm-up deliveries on the cluster', LONG_WAIT_MS);
     await Promise.all(nodes.map((n) => n.config('RESETSTAT')));
     await postWeb(url, sent + WARMUP, N);
-    await waitFor(() => sink.received.length >= delivered + WARMUP + N, 'deliveries on the cluster');
+    await waitFor(() => sink.received.length >= delivered + WARMUP + N, 'deliveries on the cluster', LONG_WAIT_MS);
     sent += WARMUP + N;
     const counters = await Promise.all(nodes.map(redisCounters));
     const usec = counters.map((c) => [...c.commands.values()].reduce((sum, x) => sum + x.usec, 0) / N);
@@ -279,7 +265,7 @@ try {
     // Warm-up through the whole pipeline (JIT, connections, route table), not counted.
     await intake.resume();
     await send(channel, WARMUP);
-    await waitFor(() => sink.received.length >= sent, 'warm-up deliveries');
+    await waitFor(() => sink.received.length >= sent, 'warm-up deliveries', LONG_WAIT_MS);
     await intake.pause();
     const measured = await measure(channel, N);
     results[channel] = { ...measured, monitor: await monitoredPass(channel) };

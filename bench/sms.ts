@@ -13,7 +13,7 @@ import { concatenatedMo, singleMo, type MoParams } from '../adapters/sms/sim/mes
 import { Smsc, type DeliveryResult } from '../adapters/sms/sim/smsc.js';
 import { freePort } from '../src/redis.js';
 import { startAgencySink, type AgencySink } from '../test/helpers/agency-sink.js';
-import { gatewayArgs, machine, startSmsRig, writeSection } from './report.js';
+import { gatewayArgs, machine, startSmsRig, stopChild, waitFor, writeSection } from './report.js';
 
 const COUNT = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 100);
@@ -42,20 +42,6 @@ async function measure(system: string, smsc: Smsc, sink: AgencySink, timeoutMs =
   const run = { system, acked: acks.length, ackP50: percentile(acks, 50), ackP99: percentile(acks, 99), ackSeconds, endToEndSeconds, delivered: sink.received.length, retried: results.filter((r) => r.attempts.length > 1).length };
   console.log(`${system}: acked ${run.acked}/${COUNT} in ${ackSeconds.toFixed(2)} s (p50 ${run.ackP50.toFixed(2)} ms, p99 ${run.ackP99.toFixed(2)} ms), delivered ${run.delivered} in ${endToEndSeconds.toFixed(2)} s → ${(run.delivered / endToEndSeconds).toFixed(0)} msg/s`);
   return run;
-}
-
-async function waitFor(check: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  child.kill('SIGTERM');
-  return new Promise((ok) => { child.once('exit', () => ok()); setTimeout(() => { child.kill('SIGKILL'); ok(); }, 10_000).unref(); });
 }
 
 async function benchPintu(): Promise<Run> {
