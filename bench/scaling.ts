@@ -87,6 +87,8 @@ const gateway = `http://127.0.0.1:${env.PORT}`;
 const admin = new Redis(rig.redis.url);
 const serve = spawn(process.execPath, gatewayArgs('serve'), { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
 const worker = spawn(process.execPath, gatewayArgs('worker'), { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
+// Should this process die early (a closed stdout pipe, an error), its gateways must not outlive it.
+process.once('exit', () => { serve.kill('SIGKILL'); worker.kill('SIGKILL'); });
 const queueConnection = admin.duplicate();
 const intake = new Queue(QUEUE_NAMES.intake, { connection: queueConnection, prefix: bullPrefix(env.PINTU_PREFIX!, QUEUE_NAMES.intake) });
 
