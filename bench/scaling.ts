@@ -97,7 +97,7 @@ let sent = 0;
 async function postWeb(url: string, first: number, count: number): Promise<void> {
   let i = first;
   const result = await autocannon({
-    url: `${url}/api/v1/complaints`, method: 'POST', connections: 50, amount: count,
+    url: `${url}/api/v1/complaints`, method: 'POST', connections: Math.min(50, count), amount: count,
     headers: { 'content-type': 'application/json' },
     requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ text: `PekalonganKota jalan rusak di depan pasar, laporan nomor ${i++}`, phone: '081234567890' }) }) }],
   });
