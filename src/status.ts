@@ -35,7 +35,7 @@ const ADVANCE = `
 local rank = {received=0, routed=1, failed=2, delivered=3}
 local current = redis.call('HGET', KEYS[1], 'status')
 redis.call('PERSIST', KEYS[1])
-for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 if current and rank[current] and rank[current] > rank[ARGV[1]] then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[1])
 return 1`;
