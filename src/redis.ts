@@ -1,8 +1,8 @@
 /** Redis connections, and the local redis-server child that makes `npm start` work with zero configuration. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from './logger.js';
 
@@ -104,6 +104,24 @@ export async function freePort(): Promise<number> {
 export interface LocalRedis { url: string; port: number; child: ChildProcess; stop(): Promise<void> }
 
 /** Start `redis-server` from PATH on a free loopback port, AOF on, files in `dir`. */
+/**
+ * A gateway killed with SIGKILL cannot stop its redis-server child. Two servers appending to one AOF would
+ * corrupt it, so the next start stops the orphan (SIGTERM: it finishes its AOF) before starting its own.
+ */
+async function stopOrphan(pidFile: string, logger?: Logger): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  const isRedis = (() => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('redis-server'); } catch { return false; } })();
+  if (!pid || !isRedis) return;
+  logger?.warn({ pid }, 'a redis-server from an earlier run still holds the data dir: stopping it first');
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 100; i++) {
+    try { process.kill(pid, 0); } catch { return; }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  process.kill(pid, 'SIGKILL');
+}
+
 export async function startLocalRedis(dir: string, logger?: Logger, port?: number): Promise<LocalRedis> {
   const found = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (found.error) {
@@ -111,9 +129,11 @@ export async function startLocalRedis(dir: string, logger?: Logger, port?: numbe
   }
   const dataDir = resolve(dir);
   mkdirSync(dataDir, { recursive: true });
+  const pidFile = join(dataDir, 'redis.pid');
+  await stopOrphan(pidFile, logger);
   const chosen = port ?? (await freePort());
   const child = spawn('redis-server', [
-    '--port', String(chosen), '--bind', '127.0.0.1', '--dir', dataDir,
+    '--port', String(chosen), '--bind', '127.0.0.1', '--dir', dataDir, '--pidfile', pidFile,
     '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
     '--maxmemory-policy', 'noeviction', '--protected-mode', 'yes',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
