@@ -13,6 +13,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { ChannelAdapter } from './channel.js';
+import { complaintJsonSchema } from './complaint.js';
 import { adminPlugin } from './admin/index.js';
 import type { Pintu } from './pintu.js';
 
@@ -71,7 +72,7 @@ const opsPlugin = async (app: FastifyInstance, { pintu }: { pintu: Pintu }) => {
     }));
     return reply.type(registry.contentType).send(await registry.metrics());
   });
-  r.get('/api/v1/complaint.schema.json', { schema: { hide: true } }, async () => (await import('./complaint.js')).complaintJsonSchema());
+  r.get('/api/v1/complaint.schema.json', { schema: { hide: true } }, async () => complaintJsonSchema());
 };
 
 export async function buildApp(pintu: Pintu, channels: ChannelAdapter[]): Promise<FastifyInstance> {
