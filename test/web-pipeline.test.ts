@@ -156,6 +156,7 @@ describe('web complaint → agency webhook', () => {
     expect(metrics).toMatch(/pintu_complaints_total\{channel="web",level="regency",match_type="exact"\} \d+/);
     expect(metrics).toMatch(/pintu_queue_jobs\{queue="intake",state="completed"\}/);
     expect(metrics).toMatch(/pintu_delivery_latency_seconds_bucket/);
+    expect((await json(fetch(`${gw.url}/api/v1/complaint.schema.json`))).title).toBe('Pintu Complaint v1');
     const openapi = await json(fetch(`${gw.url}/docs/json`));
     expect(openapi.paths['/api/v1/complaints'].post.requestBody.content['application/json'].schema.properties.text).toMatchObject({ minLength: 10, maxLength: 4000 });
   });
