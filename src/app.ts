@@ -17,7 +17,7 @@ import { complaintJsonSchema } from './complaint.js';
 import { adminPlugin } from './admin/index.js';
 import type { Pintu } from './pintu.js';
 
-export const BODY_LIMIT_BYTES = 64 * 1024;
+const BODY_LIMIT_BYTES = 64 * 1024;
 
 /**
  * Bodies must have been valid UTF-8. The body parsers decode invalid bytes to U+FFFD, which no citizen
@@ -44,7 +44,7 @@ export function fieldErrors(issues: Array<{ path: PropertyKey[]; message: string
  * helmet's security headers, computed once. (@fastify/helmet rebuilds helmet's middleware, CSP parsing
  * included, on every request: that was a third of the CPU of a web complaint.)
  */
-export function securityHeaders(options: HelmetOptions): Record<string, string> {
+function securityHeaders(options: HelmetOptions): Record<string, string> {
   const headers: Record<string, string> = {};
   const response = {
     setHeader: (name: string, value: unknown) => { headers[name.toLowerCase()] = String(value); },

@@ -69,7 +69,7 @@ function bareName(route: Route): string | null {
 }
 
 /** Nearest route both codes sit under: "33.26" and "33.75" → "33"; across provinces → national. */
-export function commonAncestor(codes: string[], routes: ReadonlyMap<string, Route>): string {
+function commonAncestor(codes: string[], routes: ReadonlyMap<string, Route>): string {
   const chain = (code: string): string[] => {
     const out: string[] = [];
     for (let c: string | null | undefined = code; c; c = routes.get(c)?.parent) out.push(c);

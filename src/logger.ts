@@ -2,7 +2,7 @@
 import { pino, type Logger } from 'pino';
 
 /** Paths redacted wherever they appear (complaints, requests, jobs); `reporter` holds names. */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'phone', 'email', 'secret', 'password', 'token', 'from', 'msisdn', 'source_addr',
   '*.phone', '*.email', '*.secret', '*.password', '*.token', '*.from', '*.msisdn', '*.source_addr',
   '*.*.phone', '*.*.email', '*.*.secret', '*.*.from', '*.*.msisdn', '*.*.source_addr',

@@ -61,7 +61,7 @@ function readCsv(file: string): string[][] {
 interface SeedRegion { code: string; name: string; bare: string; level: 'regency' | 'province'; kind: 'Kota' | 'Kab' | 'Prov'; parent: string }
 
 /** The 38 provinces and 514 kabupaten/kota, with names as the official list spells them. */
-export function officialRegions(): SeedRegion[] {
+function officialRegions(): SeedRegion[] {
   const provinces = readCsv('provinces.csv').map(([code, name]): SeedRegion => {
     const full = titleCase(name!);
     return { code: code!, name: `Provinsi ${full}`, bare: full, level: 'province', kind: 'Prov', parent: NATIONAL_CODE };
