@@ -50,6 +50,12 @@ export function jobIdFor(channel: string, dedupKey: string): string {
   return `${channel}-${createHash('sha256').update(dedupKey).digest('hex').slice(0, 32)}`;
 }
 
+/**
+ * The intake job id of a complaint that came without a dedup key: found again from its tracking number, so the
+ * job can stand in for the status record until the router writes one (see StatusStore.get).
+ */
+export const unkeyedJobId = (trackingId: string) => `t-${trackingId}`;
+
 export interface Queues {
   intake: Queue<Complaint>;
   delivery: Queue<DeliveryJob>;

@@ -15,6 +15,7 @@ import {
 import type { ChannelAdapter } from './channel.js';
 import { complaintJsonSchema } from './complaint.js';
 import { adminPlugin } from './admin/index.js';
+import { lazyChildLogger, type Logger } from './logger.js';
 import type { Pintu } from './pintu.js';
 
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -80,6 +81,7 @@ export async function buildApp(pintu: Pintu, channels: ChannelAdapter[]): Promis
     loggerInstance: pintu.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: pintu.config.TRUST_PROXY,
+    childLoggerFactory: (logger, bindings, options) => lazyChildLogger(logger as Logger, bindings, options) as FastifyBaseLogger,
   });
   app.setValidatorCompiler(validatorCompiler);
   // Responses are built field by field by the handlers; their zod schemas document the API. Validating every

@@ -11,11 +11,11 @@ const MAX_KEYWORD_WORDS = 6;
 const MIN_FUZZY_NAME = 5;
 
 /** Whole words that mean the same marker: "Kabupaten Pekalongan" = "Kab Pekalongan". */
-const MARKER_SYNONYMS: Record<string, string> = {
+const MARKER_SYNONYMS: ReadonlyMap<string, string> = new Map(Object.entries({
   kabupaten: 'kab', kab: 'kab', pemkab: 'kab',
   kota: 'kota', kotamadya: 'kota', pemkot: 'kota',
   provinsi: 'prov', propinsi: 'prov', prov: 'prov', pemprov: 'prov',
-};
+}));
 const MARKERS = ['kota', 'kab', 'prov'] as const;
 type Marker = (typeof MARKERS)[number];
 const LEADING_LAPOR = /^\s*lapor!?(?=[\s,;:]|$)[\s,;:]*/i;
@@ -32,11 +32,15 @@ const ASCII = /^[\x00-\x7f]*$/;
 
 /** A key with its long marker words shortened the way the index stores them. */
 function canonicalKey(words: string[]): string {
-  const key = words.map((w) => MARKER_SYNONYMS[w] ?? w).join('');
+  return shortenMarkers(words.map((w) => MARKER_SYNONYMS.get(w) ?? w).join(''));
+}
+
+/** Marker words run into a name ("kabupatenpekalongan") shortened at either end ("kabpekalongan"). */
+function shortenMarkers(key: string): string {
   if (!LONG_MARKER.test(key)) return key;
   return key
-    .replace(/^(kabupaten|provinsi|propinsi)/, (m) => MARKER_SYNONYMS[m]!)
-    .replace(/(kabupaten|provinsi|propinsi)$/, (m) => MARKER_SYNONYMS[m]!);
+    .replace(/^(kabupaten|provinsi|propinsi)/, (m) => MARKER_SYNONYMS.get(m)!)
+    .replace(/(kabupaten|provinsi|propinsi)$/, (m) => MARKER_SYNONYMS.get(m)!);
 }
 const LONG_MARKER = /kabupaten|provinsi|propinsi/;
 
@@ -53,6 +57,8 @@ export interface RouteIndex {
   /** Per marker, the normalized bare names that fuzzy matching may reach. */
   readonly fuzzyNames: Readonly<Record<Marker, ReadonlyArray<{ name: string; code: string }>>>;
   readonly version: number;
+  /** The longest key: longer word runs cannot match and are not looked up. */
+  readonly maxKeyLength: number;
 }
 
 function markerOf(route: Route): Marker | null {
@@ -107,7 +113,8 @@ export function buildRouteIndex(routeList: Iterable<Route>, version = 0): RouteI
     const name = bareName(r);
     if (marker && name && name.length >= MIN_FUZZY_NAME) fuzzyNames[marker].push({ name, code: r.code });
   }
-  return { routes, keys, fuzzyNames, version };
+  const maxKeyLength = Math.max(0, ...[...keys.keys()].map((k) => k.length));
+  return { routes, keys, fuzzyNames, version, maxKeyLength };
 }
 
 /** Optimal-string-alignment distance (a swap of two neighbours is one typo), capped for speed. */
@@ -176,37 +183,49 @@ export function activeRoute(code: string, index: RouteIndex): Route {
 /** The separator citizens put after a keyword: "PekalonganKota: ...", "PekalonganKota - ...". */
 const stripLeadingSeparators = (s: string) => s.replace(/^[\s:;,.\-–—!?]+/u, '').trim();
 
+interface Token { norm: string; start: number; end: number }
+
+/** The resolution once the keyword (the first `used` tokens, possibly none) is known. */
+function resolution(body: string, tokens: Token[], used: number, code: string, matchType: MatchType, explanation: string, index: RouteIndex): Resolution {
+  const matched = index.routes.get(code)!;
+  const route = activeRoute(code, index);
+  const keyword = used > 0 ? body.slice(tokens[0]!.start, tokens[used - 1]!.end) : null;
+  const rest = stripLeadingSeparators(used > 0 ? body.slice(tokens[used - 1]!.end) : body);
+  // Punctuation alone (":-)") says nothing: the channel answers with the format help.
+  const complaintText = MEANINGFUL.test(rest) ? rest : '';
+  const fallback = route.code === matched.code ? '' : ` ${matched.name} is inactive, so it goes to ${route.name}.`;
+  return { keyword, complaintText, matched, route, matchType, explanation: explanation + fallback };
+}
+
 /** Read the region keyword at the start of a message and resolve it to a route. */
 export function resolveMessage(rawText: string, index: RouteIndex): Resolution {
-  const body = rawText.normalize('NFC').replace(LEADING_LAPOR, '');
-  const tokens = [...body.matchAll(TOKEN)].slice(0, MAX_KEYWORD_WORDS).map((m) => ({ word: m[0], norm: normalizeKey(m[0]), start: m.index, end: m.index + m[0].length }));
+  const body = (ASCII.test(rawText) ? rawText : rawText.normalize('NFC')).replace(LEADING_LAPOR, '');
+  // Only the first few words can be a keyword: the rest of a long message is never tokenized.
+  const tokens: Token[] = [];
+  TOKEN.lastIndex = 0;
+  for (let m = TOKEN.exec(body); m && tokens.length < MAX_KEYWORD_WORDS; m = TOKEN.exec(body)) {
+    tokens.push({ norm: normalizeKey(m[0]), start: m.index, end: m.index + m[0].length });
+  }
 
-  const finish = (code: string, matchType: MatchType, used: number, explanation: string): Resolution => {
-    const matched = index.routes.get(code)!;
-    const route = activeRoute(code, index);
-    const keyword = used > 0 ? body.slice(tokens[0]!.start, tokens[used - 1]!.end) : null;
-    const rest = stripLeadingSeparators(used > 0 ? body.slice(tokens[used - 1]!.end) : body);
-    // Punctuation alone (":-)") says nothing: the channel answers with the format help.
-    const complaintText = MEANINGFUL.test(rest) ? rest : '';
-    const fallback = route.code === matched.code ? '' : ` ${matched.name} is inactive, so it goes to ${route.name}.`;
-    return { keyword, complaintText, matched, route, matchType, explanation: explanation + fallback };
-  };
-
+  // The keys of the first 1…n words, built once; tried longest first.
+  const prefixKeys: string[] = [];
+  for (let n = 0, joined = ''; n < tokens.length; n++) prefixKeys.push(joined += MARKER_SYNONYMS.get(tokens[n]!.norm) ?? tokens[n]!.norm);
   for (let n = tokens.length; n >= 1; n--) {
-    if (!tokens[n - 1]!.norm) continue;
-    const key = canonicalKey(tokens.slice(0, n).map((t) => t.norm));
+    // A run-in marker at either end can shorten a key by up to 12 ("kabupaten…kabupaten").
+    if (!tokens[n - 1]!.norm || prefixKeys[n - 1]!.length > index.maxKeyLength + 12) continue;
+    const key = shortenMarkers(prefixKeys[n - 1]!);
     const entry = index.keys.get(key);
     if (!entry) continue;
     const name = index.routes.get(entry.code)!.name;
     const why = entry.matchType === 'ambiguous'
       ? `"${key}" names more than one region; it goes to where they meet: ${name}.`
       : `"${key}" is ${entry.matchType === 'exact' ? 'the keyword' : 'an alias'} of ${name}.`;
-    return finish(entry.code, entry.matchType, n, why);
+    return resolution(body, tokens, n, entry.code, entry.matchType, why, index);
   }
   for (let n = Math.min(tokens.length, 3); n >= 1; n--) {
-    const key = canonicalKey(tokens.slice(0, n).map((t) => t.norm));
+    const key = shortenMarkers(prefixKeys[n - 1]!);
     const code = fuzzyMatch(key, index);
-    if (code) return finish(code, 'fuzzy', n, `"${key}" is one small typo away from the keyword of ${index.routes.get(code)!.name} and no other.`);
+    if (code) return resolution(body, tokens, n, code, 'fuzzy', `"${key}" is one small typo away from the keyword of ${index.routes.get(code)!.name} and no other.`, index);
   }
-  return finish(NATIONAL_CODE, 'none', 0, 'No region keyword at the start of the message; it goes to the national desk.');
+  return resolution(body, tokens, 0, NATIONAL_CODE, 'none', 'No region keyword at the start of the message; it goes to the national desk.', index);
 }

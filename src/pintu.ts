@@ -7,7 +7,7 @@ import { RouteRegistry } from './route-registry.js';
 import { StatusStore } from './status.js';
 import { TrackingNumbers } from './tracking.js';
 import { Intake } from '../queues/intake.js';
-import { createQueues, type Queues } from '../queues/topology.js';
+import { createQueues, unkeyedJobId, type Queues } from '../queues/topology.js';
 import { startWorkers, type Workers } from '../queues/workers.js';
 
 export interface Pintu {
@@ -33,8 +33,8 @@ export async function createPintu(config: Config, logger: Logger, redisUrl: stri
   const metrics = createMetrics();
   const routes = new RouteRegistry(workerRedis, config.PINTU_PREFIX, logger);
   await routes.start();
-  const status = new StatusStore(redis, config.PINTU_PREFIX);
   const queues = createQueues(redis, config.PINTU_PREFIX);
+  const status = new StatusStore(redis, config.PINTU_PREFIX, async (trackingId) => (await queues.intake.getJob(unkeyedJobId(trackingId)))?.data ?? null);
   const intake = new Intake(queues, status, new TrackingNumbers(redis, config.PINTU_PREFIX), metrics, config);
   const pintu: Pintu = {
     config, logger, redis, redisUrl, metrics, routes, status, queues, intake,

@@ -45,10 +45,13 @@ type Scripted = Redis & {
   pintuAdvance(key: string, ...args: string[]): Promise<number>;
 };
 
+/** Finds a complaint that is queued but has no record yet (see Intake.accept), or null. */
+export type PendingLookup = (trackingId: string) => Promise<Complaint | null>;
+
 export class StatusStore {
   private readonly redis: Scripted;
 
-  constructor(redis: Redis, private readonly prefix: string) {
+  constructor(redis: Redis, private readonly prefix: string, private readonly pending?: PendingLookup) {
     // defineCommand sends each script once and then calls it by SHA.
     if (!('pintuReceived' in redis)) {
       redis.defineCommand('pintuReceived', { numberOfKeys: 1, lua: RECEIVED });
@@ -82,7 +85,10 @@ export class StatusStore {
 
   async get(trackingId: string): Promise<StatusRecord | null> {
     const h = await this.redis.hgetall(this.key(trackingId));
-    if (!h.complaintId || !h.status) return null;
+    if (!h.complaintId || !h.status) {
+      const complaint = await this.pending?.(trackingId);
+      return complaint ? receivedRecord(complaint) : null;
+    }
     return {
       trackingId,
       complaintId: h.complaintId,
@@ -97,4 +103,12 @@ export class StatusStore {
       failReason: h.failReason ?? null,
     };
   }
+}
+
+function receivedRecord(complaint: Complaint): StatusRecord {
+  return {
+    trackingId: complaint.trackingId, complaintId: complaint.id, channel: complaint.channel, status: 'received',
+    routeCode: complaint.region.code, routeName: complaint.region.name, receivedAt: complaint.receivedAt,
+    routedAt: null, deliveredAt: null, failedAt: null, failReason: null,
+  };
 }

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/logger.js';
+import { createLogger, lazyChildLogger } from '../src/logger.js';
 
 function capture() {
   const lines: string[] = [];
@@ -20,5 +20,25 @@ describe('logs', () => {
     expect(text).toContain('ABCD2345');
     expect(text).toContain('Kota Pekalongan');
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+  });
+
+  it('make a request logger only when the request logs, with its request id and the same redaction', () => {
+    const { logger, lines } = capture();
+    const parent = logger.child({ role: 'serve' });
+    let children = 0;
+    const counting = Object.assign(Object.create(parent), { child: (...args: Parameters<typeof parent.child>) => { children++; return parent.child(...args); } });
+    const quiet = lazyChildLogger(counting, { reqId: 'req-1' }, {});
+    quiet.debug({ phone: '+6281234567890' }, 'below the level');
+    expect(quiet.level).toBe('info');
+    expect(children).toBe(0);
+    expect(lines).toEqual([]);
+
+    const loud = lazyChildLogger(counting, { reqId: 'req-2' }, {});
+    loud.error({ phone: '+6281234567890', complaint: { trackingId: 'ABCD2345' } }, 'could not queue');
+    loud.warn('again');
+    expect(children).toBe(1);
+    const [first, second] = lines.map((l) => JSON.parse(l));
+    expect(first).toMatchObject({ level: 50, role: 'serve', reqId: 'req-2', phone: '[redacted]', complaint: { trackingId: 'ABCD2345' }, msg: 'could not queue' });
+    expect(second).toMatchObject({ level: 40, reqId: 'req-2', msg: 'again' });
   });
 });

@@ -8,7 +8,8 @@ export default class SummaryReporter implements Reporter {
       for (const test of mod.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') count.passed++;
-        else if (state === 'failed') count.failed++;
+        // A test that never ran because its file's setup failed (e.g. no browser) did not pass: it failed.
+        else if (state === 'failed' || mod.state() === 'failed') count.failed++;
         else count.skipped++;
       }
       if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) count.failed++;

@@ -149,6 +149,23 @@ describe('web complaint → agency webhook', () => {
     expect((await fetch(`${gw.url}/api/v1/complaints/${typed}`)).status).toBe(200);
   });
 
+  it('knows a complaint as received before any worker has routed it, with or without Idempotency-Key', async () => {
+    const serveOnly = await startGateway({}, { workers: false });
+    try {
+      const statusOf = async (trackingId: string) => json(fetch(`${serveOnly.url}/api/v1/complaints/${trackingId}`));
+      const plain = await json(fetch(`${serveOnly.url}/api/v1/complaints`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'PekalonganKota lampu jalan mati sejak kemarin', phone: '081234567890' }) }));
+      const keyed = await json(fetch(`${serveOnly.url}/api/v1/complaints`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'before-routing-1' }, body: JSON.stringify({ text: 'BandungKota trotoar rusak di depan sekolah' }) }));
+      for (const [accepted, code, name] of [[plain, '33.75', 'Kota Pekalongan'], [keyed, '32.73', 'Kota Bandung']] as const) {
+        const record = await statusOf(accepted.trackingId);
+        expect(record).toMatchObject({ trackingId: accepted.trackingId, channel: 'web', status: 'received', route: { code, name }, routedAt: null, deliveredAt: null });
+        // Never the reporter's identity, whichever record answers.
+        expect(JSON.stringify(record)).not.toContain('81234567890');
+      }
+    } finally {
+      await serveOnly.close();
+    }
+  });
+
   it('serves health, readiness, metrics and OpenAPI docs', async () => {
     expect(await json(fetch(`${gw.url}/healthz`))).toEqual({ status: 'ok' });
     expect(await json(fetch(`${gw.url}/readyz`))).toEqual({ status: 'ready', checks: { redis: true, workers: true } });
