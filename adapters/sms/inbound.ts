@@ -73,8 +73,11 @@ export async function receiveSms(deps: InboundDeps, message: SmsMessage, dedupKe
     return { outcome: 'held' };
   }
   const { complaint, duplicate } = await pintu.intake.accept(outcome.draft, dedupKey);
-  if (!duplicate && cap > 0) await pintu.redis.multi().incr(counter).expire(counter, 3600).exec();
-  await reply(acceptedReply(complaint));
+  // Independent writes, one round trip: the sender's count and the reply.
+  await Promise.all([
+    !duplicate && cap > 0 && pintu.redis.multi().incr(counter).expire(counter, 3600).exec(),
+    reply(acceptedReply(complaint)),
+  ]);
   if (!duplicate) pintu.logger.info({ trackingId: complaint.trackingId, region: complaint.region.code, transport }, 'sms complaint accepted');
   return { outcome: duplicate ? 'duplicate' : 'accepted', trackingId: complaint.trackingId };
 }

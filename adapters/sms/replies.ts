@@ -43,7 +43,8 @@ export function smsSender(config: SmsConfig, transmitters: SmppLink[]) {
     for (let i = done; i < pdus.length; i++) {
       const resp = await transmitter.request('submit_sm', pdus[i]!);
       if (resp.command_status !== STATUS.OK) throw new Error(`submit_sm refused with status 0x${resp.command_status.toString(16)}`);
-      await job.updateProgress(i + 1);
+      // Progress matters only when a later part can still fail (a one-part reply is sent or not).
+      if (i + 1 < pdus.length) await job.updateProgress(i + 1);
     }
   };
 }
