@@ -6,7 +6,7 @@
  * Prints a BENCHMARKS.md section; BENCH_WRITE=1 writes it there; BENCH_PROFILE=DIR writes Pintu's CPU profile there.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { concatenatedMo, singleMo, type MoParams } from '../adapters/sms/sim/messages.js';
@@ -20,6 +20,7 @@ const WINDOW = Number(process.env.BENCH_WINDOW ?? 100);
 /** BENCH_ROLES=all runs one `pintu all` process instead of `serve` + `worker`. */
 const SPLIT = process.env.BENCH_ROLES !== 'all';
 const root = new URL('..', import.meta.url).pathname;
+const SIMULATOR = 'SMSC simulator + agency sink';
 const dir = mkdtempSync(join(tmpdir(), 'pintu-bench-sms-'));
 
 /** Distinct citizens, each one complaint (dedup and flood control do not thin the burst). */
@@ -27,19 +28,33 @@ function burst(): MoParams[] {
   return Array.from({ length: COUNT }, (_, i) => singleMo(`0812${String(10_000_000 + i)}`, '1708', `PekalonganKota jalan rusak di depan pasar, laporan uji beban nomor ${i}`));
 }
 
-interface Run { system: string; acked: number; ackP50: number; ackP99: number; ackSeconds: number; endToEndSeconds: number; delivered: number; retried: number }
+interface Run { system: string; acked: number; ackP50: number; ackP99: number; ackSeconds: number; endToEndSeconds: number; delivered: number; retried: number; cpu: Array<{ name: string; seconds: number }> }
+
+/** A process whose CPU time a run reports: a child's pid, or null for this process (the simulator and the sink). */
+interface Measured { name: string; pid: number | null }
+
+/** User + system CPU seconds a process has used so far (Linux clock ticks are 1/100 s). */
+function cpuSeconds(pid: number | null): number {
+  if (pid === null) { const { user, system } = process.cpuUsage(); return (user + system) / 1e6; }
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch { return NaN; }
+}
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
-async function measure(system: string, smsc: Smsc, sink: AgencySink, timeoutMs = 600_000): Promise<Run> {
+async function measure(system: string, smsc: Smsc, sink: AgencySink, processes: Measured[], timeoutMs = 600_000): Promise<Run> {
+  const cpuBefore = processes.map((p) => cpuSeconds(p.pid));
   const started = performance.now();
   const results: DeliveryResult[] = await smsc.burst(burst(), WINDOW);
   const ackSeconds = (performance.now() - started) / 1000;
   const deadline = Date.now() + timeoutMs;
   while (sink.received.length < COUNT && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const endToEndSeconds = (performance.now() - started) / 1000;
+  const cpu = processes.map((p, i) => ({ name: p.name, seconds: cpuSeconds(p.pid) - cpuBefore[i]! }));
   const acks = results.filter((r) => r.ok).map((r) => r.ackMs).sort((a, b) => a - b);
-  const run = { system, acked: acks.length, ackP50: percentile(acks, 50), ackP99: percentile(acks, 99), ackSeconds, endToEndSeconds, delivered: sink.received.length, retried: results.filter((r) => r.attempts.length > 1).length };
+  const run = { system, acked: acks.length, ackP50: percentile(acks, 50), ackP99: percentile(acks, 99), ackSeconds, endToEndSeconds, delivered: sink.received.length, retried: results.filter((r) => r.attempts.length > 1).length, cpu };
   console.log(`${system}: acked ${run.acked}/${COUNT} in ${ackSeconds.toFixed(2)} s (p50 ${run.ackP50.toFixed(2)} ms, p99 ${run.ackP99.toFixed(2)} ms), delivered ${run.delivered} in ${endToEndSeconds.toFixed(2)} s → ${(run.delivered / endToEndSeconds).toFixed(0)} msg/s`);
   return run;
 }
@@ -56,7 +71,8 @@ async function benchPintu(): Promise<Run> {
     await smsc.deliverAll([...concatenatedMo('081299999999', '1708', `PekalonganKota ${'pemanasan '.repeat(40)}`, { scheme: 'udh8', ref: 1 }), singleMo('081299999998', '1708', 'PekalonganKota pemanasan')]);
     await waitFor(() => sink.received.length >= 2, 'warm-up deliveries');
     sink.received.length = 0;
-    return await measure(`Pintu (${roles.map((r) => `pintu ${r}`).join(' + ')}, SMPP transceiver)`, smsc, sink);
+    const measured = [...children.map((c, i) => ({ name: `pintu ${roles[i]}`, pid: c.pid! })), { name: 'redis-server', pid: rig.redis.child.pid! }, { name: SIMULATOR, pid: null }];
+    return await measure(`Pintu (${roles.map((r) => `pintu ${r}`).join(' + ')}, SMPP transceiver)`, smsc, sink, measured);
   } finally {
     await Promise.all(children.map(stopChild));
     await rig.close();
@@ -118,7 +134,7 @@ post-url = "${sink.url}?from=%p&to=%P"
       await new Promise((r) => setTimeout(r, 2000));
     }
     sink.received.length = 0;
-    return await measure('Kannel 1.4.5 (bearerbox + smsbox, sms-service post-url)', smsc, sink);
+    return await measure('Kannel 1.4.5 (bearerbox + smsbox, sms-service post-url)', smsc, sink, [{ name: 'bearerbox', pid: bearerbox.pid! }, { name: 'smsbox', pid: smsbox.pid! }, { name: SIMULATOR, pid: null }]);
   } finally {
     if (smsbox) await stopChild(smsbox);
     await stopChild(bearerbox);
@@ -132,6 +148,8 @@ try {
   const kannel = await benchKannel();
   const row = (r: Run) => `| ${r.system} | ${r.acked}/${COUNT} | ${r.ackP50.toFixed(2)} | ${r.ackP99.toFixed(2)} | ${(r.acked / r.ackSeconds).toFixed(0)} | ${r.delivered} | ${(r.delivered / r.endToEndSeconds).toFixed(0)} | ${r.retried} |`;
   const e2e = (r: Run) => r.delivered / r.endToEndSeconds;
+  const cpuRows = [pintu, kannel].filter((r): r is Run => r !== null)
+    .flatMap((r) => r.cpu.map((c) => `| ${r.system.split(' (')[0]} | ${c.name} | ${c.seconds.toFixed(1)} | ${((c.seconds / Math.max(1, r.delivered)) * 1e6).toFixed(0)} |`)).join('\n');
   const verdict = kannel
     ? `**End to end: ${(e2e(pintu) / e2e(kannel)).toFixed(2)} × Kannel** (target ≥ 2.5: ${e2e(pintu) >= 2.5 * e2e(kannel) ? 'met' : 'missed'}); **ack p99: ${(pintu.ackP99 / kannel.ackP99).toFixed(2)} × Kannel's** (target ≤ 0.5: ${pintu.ackP99 <= 0.5 * kannel.ackP99 ? 'met' : 'missed'}).`
     : 'Kannel is not installed here (`apt-get install -y kannel`), so there is no reference run.';
@@ -148,7 +166,13 @@ complaint received by a local HTTP sink. Pintu: \`pintu serve\` + \`pintu worker
 ${row(pintu)}
 ${kannel ? row(kannel) : ''}
 
-${verdict}`;
+${verdict}
+
+CPU used during each measured burst (\`/proc/<pid>/stat\`; the simulator and the sink share the benchmark's own process):
+
+| system | process | CPU s | µs per message |
+|---|---|---|---|
+${cpuRows}`;
   console.log(`\n${section}`);
   if (process.env.BENCH_WRITE === '1') writeSection('sms', section);
   rmSync(dir, { recursive: true, force: true });

@@ -103,7 +103,6 @@ export async function freePort(): Promise<number> {
 
 export interface LocalRedis { url: string; port: number; child: ChildProcess; stop(): Promise<void> }
 
-/** Start `redis-server` from PATH on a free loopback port, AOF on, files in `dir`. */
 /**
  * A gateway killed with SIGKILL cannot stop its redis-server child. Two servers appending to one AOF would
  * corrupt it, so the next start stops the orphan (SIGTERM: it finishes its AOF) before starting its own.
@@ -122,6 +121,7 @@ async function stopOrphan(pidFile: string, logger?: Logger): Promise<void> {
   process.kill(pid, 'SIGKILL');
 }
 
+/** Start `redis-server` from PATH on a free loopback port, AOF on, files in `dir`. */
 export async function startLocalRedis(dir: string, logger?: Logger, port?: number): Promise<LocalRedis> {
   const found = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (found.error) {

@@ -30,10 +30,16 @@ const ENDPOINTS: Array<[string, string | null, string, unknown?]> = [
 ];
 const READ_ONLY_POSTS = new Set(['/admin/api/resolve']);
 
+/** A serve-only gateway with the admin tokens, for the enclosing describe block. */
+function withAdminGateway(started: (gw: TestGateway) => void): void {
+  let gw: TestGateway;
+  beforeAll(async () => { gw = await startGateway(ADMIN_ENV, { workers: false, channels: [] }); started(gw); });
+  afterAll(async () => { await gw.close(); });
+}
+
 describe('admin auth', () => {
   let gw: TestGateway;
-  beforeAll(async () => { gw = await startGateway(ADMIN_ENV, { workers: false, channels: [] }); });
-  afterAll(async () => { await gw.close(); });
+  withAdminGateway((started) => { gw = started; });
 
   const call = (method: string, path: string, body: unknown, headers: Record<string, string>) => fetch(`${gw.url}${path}`, {
     method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
@@ -106,11 +112,7 @@ describe('admin auth', () => {
 describe('admin routes API', () => {
   let gw: TestGateway;
   let api: ReturnType<typeof adminApi>;
-  beforeAll(async () => {
-    gw = await startGateway(ADMIN_ENV, { workers: false, channels: [] });
-    api = adminApi(gw.url);
-  });
-  afterAll(async () => { await gw.close(); });
+  withAdminGateway((started) => { gw = started; api = adminApi(gw.url); });
 
   it('lists routes with filters and pagination', async () => {
     const all = await json(api('GET', '/routes?limit=2'));
@@ -232,11 +234,7 @@ describe('admin routes API', () => {
 describe('route import and export', () => {
   let gw: TestGateway;
   let api: ReturnType<typeof adminApi>;
-  beforeAll(async () => {
-    gw = await startGateway(ADMIN_ENV, { workers: false, channels: [] });
-    api = adminApi(gw.url);
-  });
-  afterAll(async () => { await gw.close(); });
+  withAdminGateway((started) => { gw = started; api = adminApi(gw.url); });
 
   const importFile = (body: string, type: string) => api('POST', '/routes/import', body, { 'content-type': type });
 
