@@ -8,6 +8,7 @@
  *   channel adapter ──over a sender's flood cap──▶ held (kept for review; releaseHeld() puts it into intake)
  *
  * Every stage is at-least-once; the complaint id travels as the Idempotency-Key so the agency sees one complaint.
+ * A complaint without a dedup key (a web post without Idempotency-Key) is added as t-<trackingId> instead.
  */
 import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
