@@ -77,3 +77,12 @@ export async function startSmsRig(dir: string): Promise<SmsRig> {
   };
   return { redis, sink, smsc, env, async close() { await smsc.close(); await sink.close(); await redis.stop(); } };
 }
+
+/** User + system CPU seconds a process has used so far: a child's pid, or null for this process (Linux ticks are 1/100 s). */
+export function cpuSeconds(pid: number | null): number {
+  if (pid === null) { const { user, system } = process.cpuUsage(); return (user + system) / 1e6; }
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch { return NaN; }
+}

@@ -6,14 +6,14 @@
  * Prints a BENCHMARKS.md section; BENCH_WRITE=1 writes it there; BENCH_PROFILE=DIR writes Pintu's CPU profile there.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { concatenatedMo, singleMo, type MoParams } from '../adapters/sms/sim/messages.js';
 import { Smsc, type DeliveryResult } from '../adapters/sms/sim/smsc.js';
 import { freePort } from '../src/redis.js';
 import { startAgencySink, type AgencySink } from '../test/helpers/agency-sink.js';
-import { gatewayArgs, machine, startSmsRig, stopChild, waitFor, writeSection } from './report.js';
+import { cpuSeconds, gatewayArgs, machine, startSmsRig, stopChild, waitFor, writeSection } from './report.js';
 
 const COUNT = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 100);
@@ -32,15 +32,6 @@ interface Run { system: string; acked: number; ackP50: number; ackP99: number; a
 
 /** A process whose CPU time a run reports: a child's pid, or null for this process (the simulator and the sink). */
 interface Measured { name: string; pid: number | null }
-
-/** User + system CPU seconds a process has used so far (Linux clock ticks are 1/100 s). */
-function cpuSeconds(pid: number | null): number {
-  if (pid === null) { const { user, system } = process.cpuUsage(); return (user + system) / 1e6; }
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch { return NaN; }
-}
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
