@@ -31,6 +31,8 @@ interface Connection {
   inFlight: number;
   /** Bind timeout, then the enquire_link interval and its watchdog. */
   timers: Set<NodeJS.Timeout>;
+  /** Our requests still waiting for their response: failed at once when the link goes, not at their timeout. */
+  pending: Set<(err: Error) => void>;
 }
 
 const RECONNECT_MIN_MS = 250;
@@ -38,6 +40,11 @@ const RECONNECT_MIN_MS = 250;
 function clearTimers(conn: Connection): void {
   for (const t of conn.timers) clearTimeout(t);
   conn.timers.clear();
+}
+
+function failPending(conn: Connection, reason: string): void {
+  for (const fail of conn.pending) fail(new Error(`smpp link closed (${reason}) before the response`));
+  conn.pending.clear();
 }
 
 export class SmppLink {
@@ -66,7 +73,7 @@ export class SmppLink {
   private connect(): void {
     const { endpoint, bind } = this.options;
     const session = smpp.connect({ url: endpoint.url });
-    const conn: Connection = { session, bound: false, inFlight: 0, timers: new Set() };
+    const conn: Connection = { session, bound: false, inFlight: 0, timers: new Set(), pending: new Set() };
     this.current = conn;
     const bindTimeout = setTimeout(() => this.drop(conn, 'no bind_resp in time'), this.options.responseTimeoutMs + 5000);
     conn.timers.add(bindTimeout);
@@ -140,17 +147,21 @@ export class SmppLink {
   /** Send a request on the bound session and wait for its response. */
   async request(command: 'submit_sm', params: Record<string, unknown>, timeoutMs = this.options.responseTimeoutMs): Promise<PDU> {
     const conn = this.current;
-    if (!conn?.bound) throw new Error('smpp link is not bound');
+    if (!conn?.bound || this.stopping) throw new Error(this.stopping ? 'smpp link is stopping' : 'smpp link is not bound');
     return new Promise((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`no ${command}_resp within ${timeoutMs} ms`)), timeoutMs);
-      const sent = conn.session.send(new smpp.PDU(command, params), (resp) => { clearTimeout(timer); ok(resp); });
-      if (!sent) { clearTimeout(timer); fail(new Error('smpp socket is not writable')); }
+      const settle = () => { clearTimeout(timer); conn.pending.delete(failNow); };
+      const failNow = (err: Error) => { settle(); fail(err); };
+      const timer = setTimeout(() => failNow(new Error(`no ${command}_resp within ${timeoutMs} ms`)), timeoutMs);
+      conn.pending.add(failNow);
+      const sent = conn.session.send(new smpp.PDU(command, params), (resp) => { settle(); ok(resp); });
+      if (!sent) failNow(new Error('smpp socket is not writable'));
     });
   }
 
   private drop(conn: Connection, reason: string): void {
     clearTimers(conn);
     conn.session.destroy();
+    failPending(conn, reason);
     if (conn !== this.current) return;
     this.current = null;
     if (this.stopping) return;
@@ -180,5 +191,6 @@ export class SmppLink {
     await new Promise<void>((ok) => { conn.session.close(ok); setTimeout(ok, 1000).unref(); });
     this.current = null;
     conn.session.destroy();
+    failPending(conn, 'stopped');
   }
 }

@@ -2,7 +2,7 @@
  * An SMSC simulator on real TCP, built on the same `smpp` package: accepts binds, answers
  * enquire_link and submit_sm (reassembling concatenated MT replies), and delivers MO with a real
  * SMSC's at-least-once behaviour — a deliver_sm not answered 0 (or not answered at all) is sent again.
- * Switches let a test mute enquire_link answers or drop every link.
+ * Switches let a test mute enquire_link or submit_sm answers, or drop every link.
  */
 import type { AddressInfo } from 'node:net';
 import { decodeText, splitUdh, validConcatenation } from '../codec.js';
@@ -47,6 +47,9 @@ export class Smsc {
   /** The ESME's answer to every deliver_sm attempt, in order. */
   readonly answers: Answer[] = [];
   answerEnquireLink = true;
+  /** Off: submit_sm are taken (counted in `submits`) but never answered, like an SMSC that stalls. */
+  answerSubmits = true;
+  submits = 0;
   private readonly mtParts = new Map<string, Map<number, Buffer>>();
   /** deliver_sm waiting for an answer, per session: a closed link sends them again at once, as an SMSC does. */
   private readonly unanswered = new Map<Session, Set<() => void>>();
@@ -106,6 +109,8 @@ export class Smsc {
           if (this.answerEnquireLink) session.send(pdu.response());
           return;
         case 'submit_sm':
+          this.submits++;
+          if (!this.answerSubmits) return;
           session.send(pdu.response({ message_id: `sim-${++this.messageIds}` }));
           this.receiveMt(pdu);
           return;
