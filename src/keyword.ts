@@ -30,9 +30,12 @@ export function normalizeKey(word: string): string {
 }
 const ASCII = /^[\x00-\x7f]*$/;
 
+/** A normalized word as the index spells it: a marker word in its short form ("kabupaten" → "kab"). */
+const markerWord = (word: string) => MARKER_SYNONYMS.get(word) ?? word;
+
 /** A key with its long marker words shortened the way the index stores them. */
 function canonicalKey(words: string[]): string {
-  return shortenMarkers(words.map((w) => MARKER_SYNONYMS.get(w) ?? w).join(''));
+  return shortenMarkers(words.map(markerWord).join(''));
 }
 
 /** Marker words run into a name ("kabupatenpekalongan") shortened at either end ("kabpekalongan"). */
@@ -209,7 +212,7 @@ export function resolveMessage(rawText: string, index: RouteIndex): Resolution {
 
   // The keys of the first 1…n words, built once; tried longest first.
   const prefixKeys: string[] = [];
-  for (let n = 0, joined = ''; n < tokens.length; n++) prefixKeys.push(joined += MARKER_SYNONYMS.get(tokens[n]!.norm) ?? tokens[n]!.norm);
+  for (let n = 0, joined = ''; n < tokens.length; n++) prefixKeys.push(joined += markerWord(tokens[n]!.norm));
   for (let n = tokens.length; n >= 1; n--) {
     // A run-in marker at either end can shorten a key by up to 12 ("kabupaten…kabupaten").
     if (!tokens[n - 1]!.norm || prefixKeys[n - 1]!.length > index.maxKeyLength + 12) continue;
