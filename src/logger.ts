@@ -35,11 +35,16 @@ class LazyChildLogger {
   constructor(private readonly parent: Logger, private readonly bindings: pino.Bindings, private readonly options: pino.ChildLoggerOptions) {}
   private get logger(): Logger { return (this.real ??= this.parent.child(this.bindings, this.options)); }
   private write(level: Level, args: unknown[]): void {
-    if (this.parent.isLevelEnabled(level)) (this.logger[level] as (...a: unknown[]) => void)(...args);
+    if (this.isLevelEnabled(level)) (this.logger[level] as (...a: unknown[]) => void)(...args);
   }
-  get level(): string { return (this.real ?? this.parent).level; }
+  /** As the child would have it: its own level (e.g. a route's `logLevel`) when given, else the parent's. */
+  get level(): string { return this.real?.level ?? this.options.level ?? this.parent.level; }
   set level(level: string) { this.logger.level = level; }
-  isLevelEnabled(level: string): boolean { return (this.real ?? this.parent).isLevelEnabled(level); }
+  isLevelEnabled(level: string): boolean {
+    if (this.real || !this.options.level) return (this.real ?? this.parent).isLevelEnabled(level);
+    const { values } = this.parent.levels;
+    return values[level]! >= values[this.options.level]!;
+  }
   child(bindings: pino.Bindings, options?: pino.ChildLoggerOptions): Logger { return this.logger.child(bindings, options); }
   silent(): void {}
   fatal(...args: unknown[]): void { this.write('fatal', args); }

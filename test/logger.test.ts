@@ -40,5 +40,14 @@ describe('logs', () => {
     const [first, second] = lines.map((l) => JSON.parse(l));
     expect(first).toMatchObject({ level: 50, role: 'serve', reqId: 'req-2', phone: '[redacted]', complaint: { trackingId: 'ABCD2345' }, msg: 'could not queue' });
     expect(second).toMatchObject({ level: 40, reqId: 'req-2', msg: 'again' });
+
+    // A request logger with its own level (a route's logLevel) follows it, not the parent's.
+    const verbose = lazyChildLogger(counting, { reqId: 'req-3' }, { level: 'debug' });
+    expect(verbose.level).toBe('debug');
+    verbose.debug('route detail');
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ level: 20, reqId: 'req-3', msg: 'route detail' });
+    const terse = lazyChildLogger(counting, { reqId: 'req-4' }, { level: 'error' });
+    terse.warn('below this route');
+    expect(lines).toHaveLength(3);
   });
 });
