@@ -1,4 +1,4 @@
-/** Start the router and delivery workers; stop them letting in-flight jobs finish within a time limit. */
+/** Start the router and delivery workers; stop them letting in-flight jobs finish. */
 import { Worker, type ConnectionOptions } from 'bullmq';
 import type { Complaint } from '../src/complaint.js';
 import type { Config } from '../src/config.js';
@@ -13,7 +13,11 @@ import { bullPrefix, createQueues, QUEUE_NAMES, type DeliveryJob } from './topol
 
 const MAX_STALLED = 10;
 
-export interface Workers { running(): boolean; close(timeoutMs: number): Promise<void> }
+export interface Workers {
+  running(): boolean;
+  /** Waits for in-flight jobs: the caller bounds it (src/shutdown.ts); a job left running is retried elsewhere. */
+  close(): Promise<void>;
+}
 
 /** Workers get their own queue handles on the patient connection: they must wait out a Redis outage. */
 export function startWorkers(base: { connection: ConnectionOptions; routes: RouteRegistry; status: StatusStore; metrics: Metrics; config: Config; logger: Logger }): Workers {
@@ -42,13 +46,8 @@ export function startWorkers(base: { connection: ConnectionOptions; routes: Rout
   }
   return {
     running: () => workers.every((w) => w.isRunning()),
-    async close(timeoutMs) {
-      const graceful = Promise.all(workers.map((w) => w.close()));
-      const timer = new Promise<'timeout'>((ok) => setTimeout(() => ok('timeout'), timeoutMs).unref());
-      if ((await Promise.race([graceful, timer])) === 'timeout') {
-        deps.logger.warn({ timeoutMs }, 'in-flight jobs did not finish in time; they will be retried by another worker');
-        await Promise.all(workers.map((w) => w.close(true)));
-      }
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
       await deps.queues.close();
     },
   };

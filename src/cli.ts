@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { channels } from '../adapters/index.js';
 import { adminCommand, ADMIN_USAGE } from './admin/cli.js';
 import { buildApp } from './app.js';
-import type { ChannelSession } from './channel.js';
 import { complaintJsonSchema } from './complaint.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createPintu } from './pintu.js';
 import { startLocalRedis, type LocalRedis } from './redis.js';
+import { Shutdown, stopGateway, type Running } from './shutdown.js';
 
 const ROLES = ['all', 'serve', 'worker'] as const;
 type Role = (typeof ROLES)[number];
@@ -30,13 +30,13 @@ async function run(role: Role): Promise<void> {
   let localRedis: LocalRedis | undefined;
   const redisUrl = config.REDIS_URL ?? (localRedis = await startLocalRedis(join(config.PINTU_DATA_DIR, 'redis'), logger)).url;
   const pintu = await createPintu(config, logger, redisUrl);
-  const sessions: ChannelSession[] = [];
+  const sessions: Running['sessions'] = [];
   const app = role === 'worker' ? null : await buildApp(pintu, channels);
   if (role !== 'serve') pintu.startWorkers();
   if (app) {
     for (const channel of channels) {
       const session = await channel.start?.(pintu);
-      if (session) sessions.push(session);
+      if (session) sessions.push({ channel: channel.name, session });
     }
     await app.listen({ port: config.PORT, host: config.HOST });
   }
@@ -47,11 +47,10 @@ async function run(role: Role): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: intake stops first, then in-flight jobs finish');
-    const force = setTimeout(() => { logger.error('shutdown took too long; exiting'); process.exit(1); }, config.SHUTDOWN_TIMEOUT_MS + 5000);
+    // Every step is bounded (src/shutdown.ts); this is the last resort should the process itself be stuck.
+    const force = setTimeout(() => { logger.error('shutdown took too long; exiting'); process.exit(1); }, config.SHUTDOWN_TIMEOUT_MS + 15_000);
     force.unref();
-    await app?.close();
-    await Promise.all(sessions.map((s) => s.stop()));
-    await pintu.close();
+    await stopGateway({ app, sessions, pintu }, new Shutdown(config.SHUTDOWN_TIMEOUT_MS, logger));
     await localRedis?.stop();
     logger.info('stopped');
     process.exit(0);

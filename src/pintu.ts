@@ -4,6 +4,7 @@ import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { connectRedis, type RedisClient } from './redis.js';
 import { RouteRegistry } from './route-registry.js';
+import { Shutdown } from './shutdown.js';
 import { StatusStore } from './status.js';
 import { TrackingNumbers } from './tracking.js';
 import { Intake } from '../queues/intake.js';
@@ -22,7 +23,8 @@ export interface Pintu {
   intake: Intake;
   workers: Workers | null;
   startWorkers(): Workers;
-  close(): Promise<void>;
+  /** Let in-flight jobs finish within the shutdown's time, then close the connections. */
+  close(shutdown?: Shutdown): Promise<void>;
 }
 
 export async function createPintu(config: Config, logger: Logger, redisUrl: string): Promise<Pintu> {
@@ -43,10 +45,11 @@ export async function createPintu(config: Config, logger: Logger, redisUrl: stri
       pintu.workers = startWorkers({ connection: workerRedis, routes, status: new StatusStore(workerRedis, config.PINTU_PREFIX), metrics, config, logger });
       return pintu.workers;
     },
-    async close() {
-      await pintu.workers?.close(config.SHUTDOWN_TIMEOUT_MS);
+    async close(shutdown = new Shutdown(config.SHUTDOWN_TIMEOUT_MS, logger)) {
+      const { workers } = pintu;
+      if (workers) await shutdown.step('router and delivery workers (in-flight jobs)', () => workers.close());
       await routes.stop();
-      await queues.close();
+      await shutdown.step('queues', () => queues.close());
       redis.disconnect();
       workerRedis.disconnect();
     },

@@ -5,10 +5,12 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { StatusStore } from '../src/status.js';
 import { freePort } from '../src/redis.js';
+import { bullPrefix } from '../queues/topology.js';
 import { eventually, uniquePrefix } from './helpers/gateway.js';
 import { json } from './helpers/http.js';
 import { startAgencySink } from './helpers/agency-sink.js';
@@ -129,6 +131,40 @@ describe('pintu CLI', () => {
       expect((await new StatusStore(redis, env.PINTU_PREFIX).get(trackingId))?.status).toBe('delivered');
       redis.disconnect();
       expect(sink.received).toHaveLength(1);
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it('stops within SHUTDOWN_TIMEOUT_MS when a delivery outlasts it, names what it left, and keeps the job for a retry', async () => {
+    const sink = await startAgencySink();
+    sink.delayMs = 30_000;
+    const port = await freePort();
+    const env = {
+      REDIS_URL: inject('redisUrl'), PINTU_PREFIX: uniquePrefix('overrun'), PINTU_DATA_DIR: tempDir(), HOST: '127.0.0.1', PORT: String(port),
+      NATIONAL_WEBHOOK_URL: sink.url, WEBHOOK_SECRET: 'overrun-secret-1234567', DELIVERY_TIMEOUT_MS: '60000', SHUTDOWN_TIMEOUT_MS: '1000',
+    };
+    const run = pintu(['all'], env);
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      await eventually(async () => (await fetch(`${base}/readyz`)).ok, 20_000, 200);
+      const { trackingId } = await json(fetch(`${base}/api/v1/complaints`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Jalan di desa kami rusak parah sekali' }) }));
+      await eventually(() => sink.received.length === 1);
+      const signalled = Date.now();
+      run.child.kill('SIGTERM');
+      expect(await run.exit).toBe(0);
+      // Well before the agency would answer (30 s) and before the last-resort exit (SHUTDOWN_TIMEOUT_MS + 15 s).
+      expect(Date.now() - signalled).toBeLessThan(10_000);
+      const logs = run.output.text.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; step?: string });
+      expect(logs).toContainEqual(expect.objectContaining({ msg: 'shutdown: a step did not finish in time; going on without it', step: 'router and delivery workers (in-flight jobs)' }));
+      expect(logs.at(-1)?.msg).toBe('stopped');
+      // Not delivered, not lost: the delivery job is still in Redis (active until its lock lapses, then retried).
+      const redis = new Redis(env.REDIS_URL);
+      expect((await new StatusStore(redis, env.PINTU_PREFIX).get(trackingId))?.status).toBe('routed');
+      const delivery = new Queue('delivery', { connection: redis, prefix: bullPrefix(env.PINTU_PREFIX, 'delivery') });
+      expect(await delivery.getJobCounts('active', 'waiting', 'delayed')).toEqual({ active: 1, waiting: 0, delayed: 0 });
+      await delivery.close();
+      redis.disconnect();
     } finally {
       await sink.close();
     }

@@ -6,10 +6,11 @@ import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
 import { channels as allChannels } from '../../adapters/index.js';
 import { buildApp } from '../../src/app.js';
-import type { ChannelAdapter, ChannelSession } from '../../src/channel.js';
+import type { ChannelAdapter } from '../../src/channel.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createPintu, type Pintu } from '../../src/pintu.js';
+import { Shutdown, stopGateway, type Running } from '../../src/shutdown.js';
 
 export interface TestGateway {
   pintu: Pintu;
@@ -36,11 +37,11 @@ export async function startGateway(env: Record<string, string> = {}, options: { 
   const channels = options.channels ?? allChannels;
   const app = await buildApp(pintu, channels);
   if (options.workers !== false) pintu.startWorkers();
-  const sessions: ChannelSession[] = [];
+  const sessions: Running['sessions'] = [];
   if (options.sessions !== false) {
     for (const channel of channels) {
       const session = await channel.start?.(pintu);
-      if (session) sessions.push(session);
+      if (session) sessions.push({ channel: channel.name, session });
     }
   }
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -49,9 +50,7 @@ export async function startGateway(env: Record<string, string> = {}, options: { 
     pintu, app, prefix, dataDir,
     url: `http://127.0.0.1:${port}`,
     async close() {
-      await app.close();
-      await Promise.all(sessions.map((s) => s.stop()));
-      await pintu.close();
+      await stopGateway({ app, sessions, pintu }, new Shutdown(config.SHUTDOWN_TIMEOUT_MS, logger));
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
