@@ -177,6 +177,28 @@ describe('web complaint → agency webhook', () => {
     const openapi = await json(fetch(`${gw.url}/docs/json`));
     expect(openapi.paths['/api/v1/complaints'].post.requestBody.content['application/json'].schema.properties.text).toMatchObject({ minLength: 10, maxLength: 4000 });
   });
+
+  it('sends pages the document security headers and the JSON API the API ones', async () => {
+    const page = (await fetch(`${gw.url}/`)).headers;
+    expect(page.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.get('content-security-policy')).toContain("form-action 'self'");
+    expect(page.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(page.get('x-content-type-options')).toBe('nosniff');
+    expect(page.get('cross-origin-opener-policy')).toBe('same-origin');
+
+    for (const res of [
+      await fetch(`${gw.url}/api/v1/complaints`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'SurabayaKota lampu jalan mati sejak minggu lalu' }) }),
+      await fetch(`${gw.url}/api/v1/complaints/ZZZZZZZZ`),
+    ]) {
+      const api = res.headers;
+      expect(api.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
+      expect(api.get('x-frame-options')).toBe('DENY');
+      expect(api.get('x-content-type-options')).toBe('nosniff');
+      expect(api.get('referrer-policy')).toBe('no-referrer');
+      expect(api.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+      for (const documentOnly of ['cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-xss-protection']) expect(api.get(documentOnly)).toBeNull();
+    }
+  });
 });
 
 describe('zero configuration delivery', () => {
