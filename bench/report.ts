@@ -30,6 +30,7 @@ export function writeSection(name: string, markdown: string): void {
 
 /**
  * The gateway as production runs it: compiled JavaScript (`npm run build`), built once per bench run,
+ * with the Node options of `npm start` (read from package.json, so the two cannot drift apart),
  * plus `--cpu-prof` when BENCH_PROFILE is set.
  */
 let built = false;
@@ -39,7 +40,16 @@ export function gatewayArgs(role: string): string[] {
     execFileSync(process.execPath, [`${root}scripts/build.mjs`], { stdio: 'inherit' });
     built = true;
   }
-  return [...profileArgs(), `${root}dist/src/cli.js`, role];
+  return [...startNodeOptions(), ...profileArgs(), `${root}dist/src/cli.js`, role];
+}
+
+/** The Node options `npm start` gives the gateway (package.json's "start" script). */
+export function startNodeOptions(): string[] {
+  const root = new URL('..', import.meta.url).pathname;
+  const start = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
+  const options = /\bnode ((?:--\S+ )*)dist\/src\/cli\.js/.exec(start);
+  if (!options) throw new Error(`package.json "start" does not run node … dist/src/cli.js: ${start}`);
+  return options[1]!.trim().split(' ').filter(Boolean);
 }
 
 /** `BENCH_PROFILE=DIR`: the gateway under test writes a V8 CPU profile (--cpu-prof) there when it exits. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { freePort, startLocalRedis } from '../src/redis.js';
-import { cpuSeconds, gatewayArgs, machine, writeSection } from './report.js';
+import { cpuSeconds, gatewayArgs, machine, startNodeOptions, writeSection } from './report.js';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -19,7 +19,8 @@ const root = new URL('..', import.meta.url).pathname;
 async function startTarget(kind: 'pintu' | 'ceiling', redisUrl: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const env = { ...process.env, REDIS_URL: redisUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', PINTU_PREFIX: 'bench' };
-  const args = kind === 'pintu' ? gatewayArgs('serve') : ['--import', 'tsx', join(root, 'bench/ceiling.ts')];
+  // Both with `npm start`'s Node options: the ratio measures Pintu's work, not a runtime setting.
+  const args = kind === 'pintu' ? gatewayArgs('serve') : [...startNodeOptions(), '--import', 'tsx', join(root, 'bench/ceiling.ts')];
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
@@ -79,6 +80,7 @@ writeSection('web', `## Web intake — \`npm run bench:web\`
 Machine: ${machine()}. autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run after a discarded warm-up run,
 POST /api/v1/complaints with a JSON complaint (unique text, no Idempotency-Key); one local redis-server (AOF on) shared by both,
 flushed before each run; targets run as separate processes with LOG_LEVEL=warn and the rate limit off; alternated over ${ROUNDS} rounds.
+Both run with the Node options of \`npm start\` (${startNodeOptions().join(' ') || 'none'}); Pintu compiled, as \`npm start\` runs it.
 
 | target | round | req/s (2xx) | p50 ms | p99 ms | errors/non-2xx | server CPU µs/request |
 |---|---|---|---|---|---|---|
