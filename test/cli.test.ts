@@ -42,6 +42,28 @@ const listening = (port: number) => new Promise<boolean>((ok) => {
   socket.once('error', () => ok(false));
 });
 
+/** `pintu all` delivering to an agency that answers after `delayMs`; resolves once one complaint is being delivered. */
+async function deliveringToSlowAgency(label: string, delayMs: number, extraEnv: Record<string, string>) {
+  const sink = await startAgencySink();
+  sink.delayMs = delayMs;
+  const port = await freePort();
+  const env = {
+    REDIS_URL: inject('redisUrl'), PINTU_PREFIX: uniquePrefix(label), PINTU_DATA_DIR: tempDir(), HOST: '127.0.0.1', PORT: String(port),
+    NATIONAL_WEBHOOK_URL: sink.url, WEBHOOK_SECRET: `${label}-secret-1234567`, ...extraEnv,
+  };
+  const run = pintu(['all'], env);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await eventually(async () => (await fetch(`${base}/readyz`)).ok, 20_000, 200);
+    const { trackingId } = await json(fetch(`${base}/api/v1/complaints`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Jalan di desa kami rusak parah sekali' }) })) as { trackingId: string };
+    await eventually(() => sink.received.length === 1);
+    return { sink, run, env, trackingId };
+  } catch (err) {
+    await sink.close();
+    throw err;
+  }
+}
+
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -113,16 +135,8 @@ describe('pintu CLI', () => {
   });
 
   it('lets an in-flight delivery finish on SIGTERM before exiting', async () => {
-    const sink = await startAgencySink();
-    sink.delayMs = 1500;
-    const port = await freePort();
-    const env = { REDIS_URL: inject('redisUrl'), PINTU_PREFIX: uniquePrefix('drain'), PINTU_DATA_DIR: tempDir(), HOST: '127.0.0.1', PORT: String(port), NATIONAL_WEBHOOK_URL: sink.url, WEBHOOK_SECRET: 'drain-secret-1234567' };
-    const run = pintu(['all'], env);
-    const base = `http://127.0.0.1:${port}`;
+    const { sink, run, env, trackingId } = await deliveringToSlowAgency('drain', 1500, {});
     try {
-      await eventually(async () => (await fetch(`${base}/readyz`)).ok, 20_000, 200);
-      const { trackingId } = await json(fetch(`${base}/api/v1/complaints`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Jalan di desa kami rusak parah sekali' }) }));
-      await eventually(() => sink.received.length === 1);
       run.child.kill('SIGTERM');
       expect(await run.exit).toBe(0);
       expect(run.output.text).toContain('shutting down');
@@ -137,19 +151,8 @@ describe('pintu CLI', () => {
   });
 
   it('stops within SHUTDOWN_TIMEOUT_MS when a delivery outlasts it, names what it left, and keeps the job for a retry', async () => {
-    const sink = await startAgencySink();
-    sink.delayMs = 30_000;
-    const port = await freePort();
-    const env = {
-      REDIS_URL: inject('redisUrl'), PINTU_PREFIX: uniquePrefix('overrun'), PINTU_DATA_DIR: tempDir(), HOST: '127.0.0.1', PORT: String(port),
-      NATIONAL_WEBHOOK_URL: sink.url, WEBHOOK_SECRET: 'overrun-secret-1234567', DELIVERY_TIMEOUT_MS: '60000', SHUTDOWN_TIMEOUT_MS: '1000',
-    };
-    const run = pintu(['all'], env);
-    const base = `http://127.0.0.1:${port}`;
+    const { sink, run, env, trackingId } = await deliveringToSlowAgency('overrun', 30_000, { DELIVERY_TIMEOUT_MS: '60000', SHUTDOWN_TIMEOUT_MS: '1000' });
     try {
-      await eventually(async () => (await fetch(`${base}/readyz`)).ok, 20_000, 200);
-      const { trackingId } = await json(fetch(`${base}/api/v1/complaints`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Jalan di desa kami rusak parah sekali' }) }));
-      await eventually(() => sink.received.length === 1);
       const signalled = Date.now();
       run.child.kill('SIGTERM');
       expect(await run.exit).toBe(0);
