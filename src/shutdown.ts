@@ -21,7 +21,7 @@ export class Shutdown {
   }
 
   /** The step's time: what is left of the deadline, at least LATE_STEP_MS. */
-  timeLeft(): number {
+  private timeLeft(): number {
     return Math.max(LATE_STEP_MS, this.deadline - Date.now());
   }
 
