@@ -5,12 +5,11 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { StatusStore } from '../src/status.js';
 import { freePort } from '../src/redis.js';
-import { bullPrefix } from '../queues/topology.js';
+import { createQueues } from '../queues/topology.js';
 import { eventually, uniquePrefix } from './helpers/gateway.js';
 import { json } from './helpers/http.js';
 import { startAgencySink } from './helpers/agency-sink.js';
@@ -164,9 +163,9 @@ describe('pintu CLI', () => {
       // Not delivered, not lost: the delivery job is still in Redis (active until its lock lapses, then retried).
       const redis = new Redis(env.REDIS_URL);
       expect((await new StatusStore(redis, env.PINTU_PREFIX).get(trackingId))?.status).toBe('routed');
-      const delivery = new Queue('delivery', { connection: redis, prefix: bullPrefix(env.PINTU_PREFIX, 'delivery') });
-      expect(await delivery.getJobCounts('active', 'waiting', 'delayed')).toEqual({ active: 1, waiting: 0, delayed: 0 });
-      await delivery.close();
+      const queues = createQueues(redis, env.PINTU_PREFIX);
+      expect(await queues.delivery.getJobCounts('active', 'waiting', 'delayed')).toEqual({ active: 1, waiting: 0, delayed: 0 });
+      await queues.close();
       redis.disconnect();
     } finally {
       await sink.close();
