@@ -11,3 +11,16 @@ export interface ChannelAdapter {
   /** Long-lived sessions (SMPP binds, pollers); absent configuration → the channel says so and stays off. */
   start?(pintu: Pintu): Promise<ChannelSession | null>;
 }
+
+/** A running channel session with its channel's name, so a shutdown can say which one it waits for. */
+export interface StartedSession { channel: string; session: ChannelSession }
+
+/** Start the channels' long-lived sessions, one after the other; channels without one are skipped. */
+export async function startSessions(channels: ChannelAdapter[], pintu: Pintu): Promise<StartedSession[]> {
+  const sessions: StartedSession[] = [];
+  for (const channel of channels) {
+    const session = await channel.start?.(pintu);
+    if (session) sessions.push({ channel: channel.name, session });
+  }
+  return sessions;
+}

@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { channels } from '../adapters/index.js';
 import { adminCommand, ADMIN_USAGE } from './admin/cli.js';
 import { buildApp } from './app.js';
+import { startSessions } from './channel.js';
 import { complaintJsonSchema } from './complaint.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createPintu } from './pintu.js';
 import { startLocalRedis, type LocalRedis } from './redis.js';
-import { Shutdown, stopGateway, type Running } from './shutdown.js';
+import { Shutdown, stopGateway } from './shutdown.js';
 
 const ROLES = ['all', 'serve', 'worker'] as const;
 type Role = (typeof ROLES)[number];
@@ -30,16 +31,10 @@ async function run(role: Role): Promise<void> {
   let localRedis: LocalRedis | undefined;
   const redisUrl = config.REDIS_URL ?? (localRedis = await startLocalRedis(join(config.PINTU_DATA_DIR, 'redis'), logger)).url;
   const pintu = await createPintu(config, logger, redisUrl);
-  const sessions: Running['sessions'] = [];
   const app = role === 'worker' ? null : await buildApp(pintu, channels);
   if (role !== 'serve') pintu.startWorkers();
-  if (app) {
-    for (const channel of channels) {
-      const session = await channel.start?.(pintu);
-      if (session) sessions.push({ channel: channel.name, session });
-    }
-    await app.listen({ port: config.PORT, host: config.HOST });
-  }
+  const sessions = app ? await startSessions(channels, pintu) : [];
+  await app?.listen({ port: config.PORT, host: config.HOST });
   logger.info({ role, port: app ? config.PORT : undefined, redis: localRedis ? 'local child' : 'REDIS_URL' }, `pintu ${role} started`);
 
   let stopping = false;

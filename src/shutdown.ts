@@ -6,7 +6,7 @@
  * connection in some states never emits, and its forced close returns the same pending promise).
  */
 import type { FastifyInstance } from 'fastify';
-import type { ChannelSession } from './channel.js';
+import type { StartedSession } from './channel.js';
 import type { Logger } from './logger.js';
 import type { Pintu } from './pintu.js';
 
@@ -45,7 +45,7 @@ export class Shutdown {
 /** What a running gateway process holds, in the order it is stopped: intake first, then channels, then workers. */
 export interface Running {
   app: FastifyInstance | null;
-  sessions: Array<{ channel: string; session: ChannelSession }>;
+  sessions: StartedSession[];
   pintu: Pintu;
 }
 

@@ -6,11 +6,11 @@ import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
 import { channels as allChannels } from '../../adapters/index.js';
 import { buildApp } from '../../src/app.js';
-import type { ChannelAdapter } from '../../src/channel.js';
+import { startSessions, type ChannelAdapter } from '../../src/channel.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createPintu, type Pintu } from '../../src/pintu.js';
-import { Shutdown, stopGateway, type Running } from '../../src/shutdown.js';
+import { Shutdown, stopGateway } from '../../src/shutdown.js';
 
 export interface TestGateway {
   pintu: Pintu;
@@ -37,13 +37,7 @@ export async function startGateway(env: Record<string, string> = {}, options: { 
   const channels = options.channels ?? allChannels;
   const app = await buildApp(pintu, channels);
   if (options.workers !== false) pintu.startWorkers();
-  const sessions: Running['sessions'] = [];
-  if (options.sessions !== false) {
-    for (const channel of channels) {
-      const session = await channel.start?.(pintu);
-      if (session) sessions.push({ channel: channel.name, session });
-    }
-  }
+  const sessions = options.sessions !== false ? await startSessions(channels, pintu) : [];
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
   return {
