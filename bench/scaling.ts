@@ -1,9 +1,9 @@
 /**
  * `npm run bench:scaling`: what one complaint costs, for the web and the SMS channel, split by process
  * role. `pintu serve` and `pintu worker` run as child processes on one local redis-server (AOF on);
- * each channel sends a warm-up, then BENCH_COMPLAINTS complaints with the intake queue paused (only
- * `serve` works: the intake cost, and Redis memory per queued complaint), then the queue is resumed
- * (only `worker` works: routing and delivery to a local HTTP agency). Around each phase: Redis
+ * each channel sends a warm-up, then BENCH_COMPLAINTS complaints with the delivery queue paused (only
+ * `serve` works: intake and replies, and Redis memory per kept complaint), then the queue is resumed
+ * (only `worker` works: delivery to a local HTTP agency). Around each phase: Redis
  * INFO commandstats / stats / memory / cpu (CONFIG RESETSTAT before), and the processes' CPU time
  * from /proc. A smaller pass under MONITOR splits commands sent by clients from those run inside Lua.
  * Prints the tables docs/scaling.md quotes; BENCH_JSON=FILE also writes the raw figures.
@@ -17,7 +17,8 @@ import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { singleMo } from '../adapters/sms/sim/messages.js';
-import { bullPrefix, QUEUE_NAMES } from '../queues/topology.js';
+import { bullPrefix, pipelineTag, QUEUE_NAMES } from '../queues/topology.js';
+import { recordKeys } from '../src/status.js';
 import { freePort } from '../src/redis.js';
 import { startLocalCluster } from '../test/helpers/redis-cluster.js';
 import { gatewayArgs, machine, startSmsRig, stopChild, waitFor } from './report.js';
@@ -90,7 +91,7 @@ const worker = spawn(process.execPath, gatewayArgs('worker'), { env, stdio: ['ig
 // Should this process die early (a closed stdout pipe, an error), its gateways must not outlive it.
 process.once('exit', () => { serve.kill('SIGKILL'); worker.kill('SIGKILL'); });
 const queueConnection = admin.duplicate();
-const intake = new Queue(QUEUE_NAMES.intake, { connection: queueConnection, prefix: bullPrefix(env.PINTU_PREFIX!, QUEUE_NAMES.intake) });
+const delivery = new Queue(QUEUE_NAMES.delivery, { connection: queueConnection, prefix: bullPrefix(env.PINTU_PREFIX!, QUEUE_NAMES.delivery) });
 
 let sent = 0;
 
@@ -169,15 +170,15 @@ async function monitored(run: () => Promise<void>, count: number): Promise<{ cli
   return { client: client / count, lua: lua / count };
 }
 
-/** Intake with the queue paused (serve only), then routing and delivery (worker only). */
+/** Intake with the delivery queue paused (serve only), then delivery (worker only). */
 async function measure(channel: Channel, count: number) {
   const delivered = sink.received.length;
   const intakePhase = await phase(() => send(channel, count), serve, count);
   const workerPhase = await phase(async () => {
-    await intake.resume();
+    await delivery.resume();
     await waitFor(() => sink.received.length >= delivered + count, 'deliveries', LONG_WAIT_MS);
   }, worker, count);
-  await intake.pause();
+  await delivery.pause();
   return { intake: intakePhase, worker: workerPhase };
 }
 
@@ -185,10 +186,10 @@ async function monitoredPass(channel: Channel) {
   const delivered = sink.received.length;
   const intakeSide = await monitored(() => send(channel, MONITORED), MONITORED);
   const workerSide = await monitored(async () => {
-    await intake.resume();
+    await delivery.resume();
     await waitFor(() => sink.received.length >= delivered + MONITORED, 'deliveries', LONG_WAIT_MS);
   }, MONITORED);
-  await intake.pause();
+  await delivery.pause();
   return { intake: intakeSide, worker: workerSide };
 }
 
@@ -215,7 +216,7 @@ async function clusterSpread(): Promise<string> {
     const usec = counters.map((c) => [...c.commands.values()].reduce((sum, x) => sum + x.usec, 0) / N);
     const total = usec.reduce((a, b) => a + b, 0);
     // Which master holds each queue's (and the route table's) hash tag.
-    const tags = { ...Object.fromEntries(['intake', 'delivery', 'dead-letters', 'replies-sms'].map((q) => [q, bullPrefix(clusterEnv.PINTU_PREFIX!, q)])), routes: `{${clusterEnv.PINTU_PREFIX}:routes}` };
+    const tags = { 'complaints (records, dedup, delivery queue)': pipelineTag(clusterEnv.PINTU_PREFIX!), ...Object.fromEntries(['dead-letters', 'replies-sms'].map((q) => [q, bullPrefix(clusterEnv.PINTU_PREFIX!, q)])), routes: `{${clusterEnv.PINTU_PREFIX}:routes}` };
     const slots = await nodes[0]!.cluster('SLOTS');
     const holder = async (key: string) => {
       const slot = Number(await nodes[0]!.cluster('KEYSLOT', key));
@@ -225,7 +226,7 @@ async function clusterSpread(): Promise<string> {
     const rows = cluster.nodes.map((n, i) => `| ${i + 1} | ${held.filter(([, port]) => port === n.port).map(([name]) => name).join(', ') || '—'} | ${f([...counters[i]!.commands.values()].reduce((sum, x) => sum + x.calls, 0) / N)} | ${f(usec[i]!, 0)} µs | ${f((100 * usec[i]!) / total, 0)} % |`);
     return `#### The same web burst on a 3-master Redis Cluster (BENCH_CLUSTER=1)
 
-Serve and worker both running, ${N} complaints after a ${WARMUP}-complaint warm-up; per complaint, per master (status records spread over all by tracking number):
+Serve and worker both running, ${N} complaints after a ${WARMUP}-complaint warm-up; per complaint, per master (everything one intake batch writes shares one hash tag, so one master):
 
 | master | hash tags it holds | commands | time in commands | share |
 |---|---|---|---|---|
@@ -248,12 +249,12 @@ async function retention(): Promise<Array<{ record: string; bytes: number; kept:
     const base = `${bullPrefix(prefix, queue)}:${queue}`;
     return (await admin.zrange(`${base}:completed`, 0, 49)).map((id) => `${base}:${id}`);
   };
-  const [, statusKeys] = await admin.scan('0', 'MATCH', `${prefix}:status:*`, 'COUNT', 1000);
+  const scanned = async (pattern: string) => (await admin.scan('0', 'MATCH', pattern, 'COUNT', 5000))[1].slice(0, 50);
+  const keys = recordKeys(prefix);
   return [
-    { record: 'status record (`<prefix>:status:<trackingId>`)', bytes: await usage(statusKeys.slice(0, 50)), kept: 'no expiry once routed' },
-    { record: 'completed intake job (the dedup memory)', bytes: await usage(await completedJobs(QUEUE_NAMES.intake)), kept: 'DEDUP_WINDOW_SECONDS (7 days)' },
-    { record: 'completed delivery job', bytes: await usage(await completedJobs(QUEUE_NAMES.delivery)), kept: '7 days, at most 100,000' },
-    { record: 'sent SMS reply job', bytes: await usage(await completedJobs('replies-sms')), kept: '24 h, at most 10,000' },
+    { record: 'complaint record (status, route, the complaint itself)', bytes: await usage(await scanned(keys.record('*'))), kept: 'no expiry' },
+    { record: 'dedup key (SMS, X, Idempotency-Key)', bytes: await usage(await scanned(`${keys.base}dedup:*`)), kept: 'DEDUP_WINDOW_SECONDS (7 days)' },
+    { record: 'completed `complaints` job (one per intake batch)', bytes: await usage(await completedJobs(QUEUE_NAMES.delivery)), kept: '1 hour, at most 1,000' },
   ];
 }
 
@@ -265,10 +266,10 @@ try {
   const results: Record<string, Awaited<ReturnType<typeof measure>> & { monitor: Awaited<ReturnType<typeof monitoredPass>> }> = {};
   for (const channel of ['web', 'sms'] as const) {
     // Warm-up through the whole pipeline (JIT, connections, route table), not counted.
-    await intake.resume();
+    await delivery.resume();
     await send(channel, WARMUP);
     await waitFor(() => sink.received.length >= sent, 'warm-up deliveries', LONG_WAIT_MS);
-    await intake.pause();
+    await delivery.pause();
     const measured = await measure(channel, N);
     results[channel] = { ...measured, monitor: await monitoredPass(channel) };
     console.error(`${channel}: done`);
@@ -313,7 +314,7 @@ ${(['web', 'sms'] as const).map((c) => `- ${c} serve: ${results[c]!.intake.top.m
   if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ commit, machine: machine(), n: N, results, kept }, null, 2));
 } finally {
   await Promise.all([stopChild(serve), stopChild(worker)]);
-  await intake.close();
+  await delivery.close();
   queueConnection.disconnect();
   admin.disconnect();
   await rig.close();

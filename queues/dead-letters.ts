@@ -3,11 +3,10 @@ import type { Complaint } from '../src/complaint.js';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/logger.js';
 import type { StatusStore } from '../src/status.js';
-import { deliveryJobOptions, type Queues } from './topology.js';
-
+import { deliverJobOptions, JOB, type Queues } from './topology.js';
 
 /**
- * Keep a complaint that could not be delivered (or routed) as a dead letter, and say so in its status.
+ * Keep a complaint that could not be delivered as a dead letter, and say so in its record.
  * One letter per complaint: its id is the job id, so doing this twice keeps one.
  */
 export async function deadLetter(
@@ -16,7 +15,7 @@ export async function deadLetter(
 ): Promise<void> {
   const failedAt = new Date().toISOString();
   await deps.queues.deadLetters.add('dead-letter', { complaint, routeCode, reason, attempts, failedAt }, { jobId: `dl-${complaint.id}`, removeOnComplete: false, removeOnFail: false });
-  await deps.status.advance(complaint, 'failed', { failedAt, failReason: reason });
+  await deps.status.failed(complaint.trackingId, failedAt, reason);
   deps.logger.error({ complaintId: complaint.id, route: routeCode, attempts, reason }, 'complaint moved to dead letters');
 }
 
@@ -27,8 +26,8 @@ export async function deadLetter(
 export async function replayDeadLetter(queues: Queues, config: Config, jobId: string): Promise<boolean> {
   const letter = await queues.deadLetters.getJob(jobId);
   if (!letter) return false;
-  const { complaint, routeCode } = letter.data;
-  await queues.delivery.add('deliver', { complaint, routeCode }, { ...deliveryJobOptions(config), jobId: `d-${complaint.id}-replay-${Date.now()}` });
+  const { trackingId } = letter.data.complaint;
+  await queues.delivery.add(JOB.deliver, { trackingId }, deliverJobOptions(config, `d-${trackingId}-replay-${Date.now()}`, false));
   await letter.remove();
   return true;
 }

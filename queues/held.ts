@@ -1,11 +1,12 @@
 /**
  * Held for review: complaints a channel kept but did not send on (a sender over the flood cap).
- * Nothing consumes this queue by itself; a reviewer releases a job into intake or removes it.
+ * Nothing consumes this queue by itself; an admin releases a job into intake (admin API) or removes it.
  */
+import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { ComplaintDraft } from '../src/complaint.js';
-import type { Accepted, Intake } from './intake.js';
-import { bullPrefix, jobIdFor, QUEUE_NAMES } from './topology.js';
+import type { Intake, Outcome } from './intake.js';
+import { bullPrefix, QUEUE_NAMES } from './topology.js';
 
 export interface HeldComplaint {
   draft: ComplaintDraft;
@@ -19,18 +20,21 @@ export function createHeldQueue(connection: ConnectionOptions, prefix: string): 
   return new Queue<HeldComplaint>(QUEUE_NAMES.held, { connection, prefix: bullPrefix(prefix, QUEUE_NAMES.held) });
 }
 
-/** Keep a complaint for review; a repeat of the same message is the same held job. Resolves once it is in Redis. */
+/** The held job of a message: a repeat of the same message is the same job. */
+export const heldJobId = (channel: string, dedupKey: string) => `h-${channel}-${createHash('sha256').update(dedupKey).digest('hex').slice(0, 32)}`;
+
+/** Keep a complaint for review. Resolves once it is in Redis. */
 export async function holdForReview(queue: Queue<HeldComplaint>, draft: ComplaintDraft, dedupKey: string, reason: string): Promise<{ jobId: string }> {
-  const jobId = jobIdFor(draft.channel, dedupKey);
+  const jobId = heldJobId(draft.channel, dedupKey);
   await queue.add('held', { draft, dedupKey, reason, heldAt: new Date().toISOString() }, { jobId, removeOnComplete: false, removeOnFail: false });
   return { jobId };
 }
 
-/** Send a held complaint on: intake first, then the held job goes (a crash in between re-releases the same complaint). */
-export async function releaseHeld(queue: Queue<HeldComplaint>, intake: Intake, jobId: string): Promise<(Accepted & { held: HeldComplaint }) | null> {
+/** Send a held complaint on, past the flood cap: intake first, then the held job goes (a crash in between releases the same complaint, which intake recognises). */
+export async function releaseHeld(queue: Queue<HeldComplaint>, intake: Intake, jobId: string): Promise<(Outcome & { held: HeldComplaint }) | null> {
   const job = await queue.getJob(jobId);
   if (!job) return null;
-  const accepted = await intake.accept(job.data.draft, job.data.dedupKey);
+  const outcome = await intake.submit({ channel: job.data.draft.channel, dedupKey: job.data.dedupKey, draft: job.data.draft });
   await job.remove();
-  return { ...accepted, held: job.data };
+  return { ...outcome, held: job.data };
 }

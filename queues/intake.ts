@@ -1,61 +1,205 @@
-/** The producer every channel calls: a normalized complaint in, durably queued (or an error) out. */
-import { newComplaintId, type Complaint, type ComplaintDraft } from '../src/complaint.js';
+/**
+ * The producer every channel calls: a citizen message in, durably kept (or an error) out. Messages that arrive
+ * together — one SMPP window, concurrent web posts, one X page — are written by one MULTI (see the Batcher):
+ * the `complaints` job naming their tracking numbers, then one script that dedups each message on its channel's
+ * key, applies the sender's flood cap, writes each complaint's record and its pending reply, and takes reply
+ * tokens. The job goes first: should the script fail, the job finds no records and delivers nothing.
+ */
+import { createHash } from 'node:crypto';
+import { Job, type Queue } from 'bullmq';
+import { Batcher } from '../src/batcher.js';
+import { newComplaintId, type Channel, type Complaint, type ComplaintDraft } from '../src/complaint.js';
 import type { Config } from '../src/config.js';
 import type { Metrics } from '../src/metrics.js';
-import type { StatusStore } from '../src/status.js';
+import type { RedisClient } from '../src/redis.js';
+import { receivedFields, recordKeys, type Status } from '../src/status.js';
 import type { TrackingNumbers } from '../src/tracking.js';
-import { intakeJobOptions, jobIdFor, unkeyedJobId, type Queues } from './topology.js';
+import { BUCKET_LUA, REPLY_GRACE_MS, replyKeys, type Reply, type ReplyEntry, type ReplyOutbox } from './replies.js';
+import { batchJobOptions, JOB, type DeliveryJob } from './topology.js';
 
-export interface Accepted { complaint: Complaint; duplicate: boolean }
+/** One citizen message as a channel hands it in. */
+export interface Submission {
+  channel: Channel;
+  /**
+   * The channel's own key for the message (SMSC message identity, tweet id, Idempotency-Key): a repeat inside
+   * DEDUP_WINDOW_SECONDS is recognised and answers with the first complaint. Null: the channel has none.
+   */
+  dedupKey: string | null;
+  /** The complaint, or null for a message that only gets an answer (format help, status request). */
+  draft: ComplaintDraft | null;
+  /** The answer to send back on the channel, given the accepted complaint (null when there is none). */
+  reply?: (complaint: Complaint | null) => Reply;
+  /** A sender allowed this many complaints an hour; more are held for review instead. */
+  flood?: { sender: string; perHour: number };
+}
+
+export type Outcome =
+  | { outcome: 'accepted'; complaint: Complaint | null }
+  /** A repeat of a message already taken; its complaint (when it made one) as its record says now. */
+  | { outcome: 'duplicate'; trackingId: string | null; status: Status | null; route: { code: string; name: string } | null }
+  | { outcome: 'held' };
+
+/** Messages per MULTI at most, and MULTIs in flight per process. */
+const MAX_BATCH = 256;
+const MAX_IN_FLIGHT = 2;
+
+const INTAKE = `${BUCKET_LUA}
+local base, ttl, grace = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local now = now_ms()
+local buckets, i = {}, 5
+for _ = 1, tonumber(ARGV[4]) do
+  local key, rate, size = base .. 'replies:rate:' .. ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+  buckets[ARGV[i]] = {key = key, rate = rate, size = size, tokens = bucket_open(key, rate, size, now)}
+  i = i + 3
+end
+local out, pending, due, undelivered = {}, {}, {}, {}
+while i <= #ARGV do
+  local dedup, flood, cap, tid, score, nf = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 5])
+  local first = i + 6
+  local j = first + nf
+  local reply_id, reply_channel, reply = ARGV[j], ARGV[j + 1], ARGV[j + 2]
+  i = j + 3
+  local seen = dedup ~= '' and redis.call('GET', base .. dedup)
+  if seen then
+    if seen == '-' then out[#out + 1] = 'd' else
+      local h = redis.call('HMGET', base .. 'complaint:' .. seen, 'status', 'route', 'routeName')
+      out[#out + 1] = 'd' .. seen .. '\\n' .. (h[1] or '') .. '\\n' .. (h[2] or '') .. '\\n' .. (h[3] or '')
+    end
+  elseif flood ~= '' and tonumber(redis.call('GET', base .. flood) or '0') >= cap then
+    out[#out + 1] = 'h'
+  else
+    local result = 'a'
+    if tid ~= '' then
+      redis.call('HSET', base .. 'complaint:' .. tid, unpack(ARGV, first, j - 1))
+      undelivered[#undelivered + 1] = score
+      undelivered[#undelivered + 1] = tid
+      if flood ~= '' and redis.call('INCR', base .. flood) == 1 then redis.call('EXPIRE', base .. flood, 3600) end
+    end
+    if reply_id ~= '' then
+      pending[#pending + 1] = reply_id
+      pending[#pending + 1] = reply
+      local b = buckets[reply_channel]
+      if b and b.tokens >= 1 then
+        b.tokens = b.tokens - 1
+        due[#due + 1] = now + grace
+        result = 'a+'
+      else
+        due[#due + 1] = now
+      end
+      due[#due + 1] = reply_id
+    end
+    -- Last: a message is a duplicate only once everything it wrote is there.
+    if dedup ~= '' then redis.call('SET', base .. dedup, tid ~= '' and tid or '-', 'EX', ttl) end
+    out[#out + 1] = result
+  end
+end
+if #undelivered > 0 then redis.call('ZADD', KEYS[1], unpack(undelivered)) end
+if #pending > 0 then
+  redis.call('HSET', base .. 'replies:pending', unpack(pending))
+  redis.call('ZADD', base .. 'replies:due', unpack(due))
+end
+for _, b in pairs(buckets) do bucket_close(b.key, b.tokens, b.rate, b.size, now) end
+return out`;
+
+type Scripted = RedisClient & { pintuIntake(undelivered: string, ...args: Array<string | number>): Promise<string[]> };
+
+interface Prepared { submission: Submission; complaint: Complaint | null; reply: ReplyEntry | null }
+
+const hash = (text: string, length: number) => createHash('sha256').update(text).digest('hex').slice(0, length);
 
 export class Intake {
+  private readonly redis: Scripted;
+  private readonly batcher: Batcher<Prepared, Outcome>;
+  private readonly keys: ReturnType<typeof recordKeys>;
+
   constructor(
-    private readonly queues: Queues,
-    private readonly status: StatusStore,
+    redis: RedisClient,
+    private readonly delivery: Queue<DeliveryJob>,
     private readonly tracking: TrackingNumbers,
+    private readonly replies: ReplyOutbox,
     private readonly metrics: Metrics,
     private readonly config: Config,
-  ) {}
-
-  /**
-   * Queue a complaint under its channel's dedup key. A repeat of a key already accepted inside the
-   * dedup window returns the first complaint (same id and tracking number) instead of a new one.
-   * `null` means the channel has no key (a web post without Idempotency-Key): nothing to compare.
-   * Resolves only once the complaint is in Redis; rejects when it could not be kept.
-   */
-  async accept(draft: ComplaintDraft, dedupKey: string | null): Promise<Accepted> {
-    // Not parsed again here: every channel's normalize() is property-tested to produce schema-valid drafts
-    // (test/properties*.test.ts), and the router parses each job it takes. Parsing twice on the way in cost
-    // a tenth of a web complaint's CPU.
-    const complaint: Complaint = { version: 1, id: newComplaintId(), trackingId: await this.tracking.take(), ...draft };
-    const options = intakeJobOptions(this.config);
-    if (dedupKey === null) {
-      // Nothing to compare, so one Redis call: the job is the complaint's status record until the router writes one.
-      await this.queues.intake.add('complaint', complaint, { ...options, jobId: unkeyedJobId(complaint.trackingId) });
-      this.counted(complaint);
-      return { complaint, duplicate: false };
-    }
-    const jobId = jobIdFor(complaint.channel, dedupKey);
-    // One round trip for both (the connection auto-pipelines): the job, and the status record citizens can look up at once.
-    const [job, record] = await Promise.allSettled([
-      this.queues.intake.add('complaint', complaint, { ...options, jobId }),
-      this.status.received(complaint),
-    ]);
-    if (job.status === 'rejected') {
-      if (record.status === 'fulfilled') await this.status.release(complaint.trackingId).catch(() => {});
-      throw job.reason;
-    }
-    const stored = (await this.queues.intake.getJob(jobId))?.data;
-    if (stored && stored.id !== complaint.id) {
-      await this.status.release(complaint.trackingId);
-      this.metrics.duplicates.inc({ channel: complaint.channel });
-      return { complaint: stored, duplicate: true };
-    }
-    this.counted(complaint);
-    return { complaint, duplicate: false };
+  ) {
+    if (!('pintuIntake' in redis)) redis.defineCommand('pintuIntake', { numberOfKeys: 1, lua: INTAKE });
+    this.redis = redis as Scripted;
+    this.keys = recordKeys(config.PINTU_PREFIX);
+    this.batcher = new Batcher((items) => this.write(items), { maxBatch: MAX_BATCH, maxInFlight: MAX_IN_FLIGHT });
   }
 
-  private counted(complaint: Complaint): void {
-    this.metrics.complaints.inc({ channel: complaint.channel, level: complaint.region.level, match_type: complaint.region.matchType });
+  /**
+   * Keep a citizen message: resolves once its complaint, dedup key and reply are in Redis (the channel may
+   * acknowledge it then), rejects when Redis could not keep them (nothing was acknowledged; the channel refuses
+   * the message so that it is sent again).
+   */
+  async submit(submission: Submission): Promise<Outcome> {
+    // Not parsed again here: every channel's normalize() is property-tested to produce schema-valid drafts
+    // (test/properties*.test.ts). Parsing twice on the way in cost a tenth of a web complaint's CPU.
+    const complaint: Complaint | null = submission.draft && { version: 1, id: newComplaintId(), trackingId: await this.tracking.take(), ...submission.draft };
+    const reply = submission.reply ? { id: this.replyId(submission, complaint), reply: submission.reply(complaint) } : null;
+    const outcome = await this.batcher.submit({ submission, complaint, reply });
+    if (outcome.outcome === 'accepted' && complaint) {
+      this.metrics.complaints.inc({ channel: complaint.channel, level: complaint.region.level, match_type: complaint.region.matchType });
+    } else if (outcome.outcome === 'duplicate') {
+      this.metrics.duplicates.inc({ channel: submission.channel });
+    }
+    return outcome;
+  }
+
+  /** One reply per citizen message: a repeat of the message (had it been written twice) would name the same reply. */
+  private replyId(submission: Submission, complaint: Complaint | null): string {
+    if (submission.dedupKey !== null) return `m-${submission.channel}-${hash(submission.dedupKey, 32)}`;
+    return complaint ? `c-${complaint.trackingId}` : `x-${newComplaintId()}`;
+  }
+
+  private async write(items: Prepared[]): Promise<Outcome[]> {
+    const buckets = this.replies.buckets();
+    const args: Array<string | number> = [this.keys.base, this.config.DEDUP_WINDOW_SECONDS, REPLY_GRACE_MS, buckets.length];
+    for (const b of buckets) args.push(b.channel, b.perSecond, b.size);
+    const trackingIds: string[] = [];
+    for (const { submission, complaint, reply } of items) {
+      const { channel, dedupKey, flood } = submission;
+      const fields = complaint ? receivedFields(complaint) : [];
+      if (complaint) trackingIds.push(complaint.trackingId);
+      args.push(
+        dedupKey === null ? '' : `dedup:${channel}:${hash(dedupKey, 32)}`,
+        flood && flood.perHour > 0 ? `flood:${hash(flood.sender, 24)}:${Math.floor(Date.now() / 3_600_000)}` : '',
+        flood?.perHour ?? 0,
+        complaint?.trackingId ?? '',
+        complaint ? Date.parse(complaint.receivedAt) || Date.now() : 0,
+        fields.length, ...fields,
+        reply?.id ?? '', reply?.reply.channel ?? '', reply ? JSON.stringify(reply.reply) : '',
+      );
+    }
+    const multi = (await this.delivery.getBackend().client).multi();
+    if (trackingIds.length) {
+      const job = new Job<DeliveryJob>(this.delivery, JOB.batch, { trackingIds }, batchJobOptions(), `b-${newComplaintId()}`);
+      // Queued on the transaction synchronously; its promise settles with the transaction.
+      job.addJob(multi).catch(() => {});
+    }
+    (multi as unknown as Scripted).pintuIntake(this.keys.undelivered, ...args);
+    const results = await multi.exec();
+    if (!results) throw new Error('intake transaction was discarded');
+    for (const [err] of results) if (err) throw err;
+    const answers = results.at(-1)![1] as string[];
+    const granted: ReplyEntry[] = [];
+    const queued: ReplyEntry[] = [];
+    const outcomes = items.map(({ complaint, reply }, i): Outcome => {
+      const answer = answers[i]!;
+      if (answer === 'h') return { outcome: 'held' };
+      if (answer.startsWith('d')) {
+        if (answer === 'd') return { outcome: 'duplicate', trackingId: null, status: null, route: null };
+        const [trackingId, status, code, name] = answer.slice(1).split('\n');
+        return { outcome: 'duplicate', trackingId: trackingId!, status: (status || null) as Status | null, route: code ? { code, name: name || code } : null };
+      }
+      if (reply) (answer === 'a+' ? granted : queued).push(reply);
+      return { outcome: 'accepted', complaint };
+    });
+    this.replies.dispatch(granted, queued);
+    return outcomes;
+  }
+
+  /** Resolves once every message handed in so far is written (or failed). */
+  drained(): Promise<void> {
+    return this.batcher.drained();
   }
 }

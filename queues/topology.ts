@@ -1,64 +1,93 @@
 /**
  * How a complaint moves, in one place:
  *
- *   channel adapter ──add(jobId = channel dedup key)──▶ intake ──router worker──▶ delivery ──delivery worker──▶ agency webhook
- *                                                                                     │ permanent failure / attempts exhausted
- *                                                                                     ▼
- *                                                                                dead-letters (kept until an admin replays them)
- *   channel adapter ──over a sender's flood cap──▶ held (kept for review; releaseHeld() puts it into intake)
+ *   channel adapter ──submit()──▶ intake batch ══ one MULTI per batch ══▶ complaint records + dedup keys + pending replies
+ *   (normalize, pure)            (queues/intake.ts:                       │  + one `complaints` job naming the batch's
+ *                                 group commit)                           │    tracking numbers (queue `delivery`)
+ *                                        │ ack the channel (deliver_sm_resp, HTTP 202/200, X checkpoint) after EXEC
+ *                                        ▼
+ *   reply to the citizen ── sent at once on this process's channel session when it may (shared rate bucket);
+ *                           otherwise moved from `pending` to the durable `replies-<channel>` queue (queues/replies.ts)
  *
- * Every stage is at-least-once; the complaint id travels as the Idempotency-Key so the agency sees one complaint.
- * A complaint without a dedup key (a web post without Idempotency-Key) is added as t-<trackingId> instead.
+ *   delivery worker ── `complaints` job: claim the records (received → routed), POST each to its route's webhook
+ *                      concurrently (signed, Idempotency-Key = complaint id), record deliveries in batches;
+ *                      a failed one becomes its own `deliver` job (backoff; same id on every retry) …
+ *                      … a permanent refusal or the last failed attempt ─▶ dead-letters (kept until an admin replays them)
+ *   channel adapter ──over a sender's flood cap──▶ held (kept for review; releaseHeld() submits it again)
+ *
+ * Guarantees: nothing is acknowledged before the MULTI that holds it has executed; every stage is at-least-once
+ * (a killed worker's job stalls and runs again; records say what was already delivered); the agency sees one
+ * complaint per citizen message because intake dedups on the channel's key inside the same script that writes the
+ * record, and every delivery carries the complaint id as Idempotency-Key. A complaint that is never delivered
+ * stays in the `undelivered` set, which the reconciler turns into `deliver` jobs (a lost batch job cannot lose it).
+ *
+ * Keys: everything a batch writes — BullMQ's `delivery` queue, records, dedup keys, flood counters, pending
+ * replies, the reply rate buckets — shares one hash tag (`pipelineTag`), because one MULTI writes them together
+ * (a Redis Cluster runs a transaction only within one slot). Dead letters, held complaints and the per-channel
+ * reply queues have tags of their own.
  */
-import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type { Complaint } from '../src/complaint.js';
 import type { Config } from '../src/config.js';
 
-export const QUEUE_NAMES = { intake: 'intake', delivery: 'delivery', deadLetters: 'dead-letters', held: 'held' } as const;
+export const QUEUE_NAMES = { delivery: 'delivery', deadLetters: 'dead-letters', held: 'held' } as const;
+
+/** Job names on the `delivery` queue. */
+export const JOB = { batch: 'complaints', deliver: 'deliver' } as const;
+
+/** The hash tag of everything one intake batch writes (see the header). */
+export const pipelineTag = (prefix: string) => `{${prefix}:complaints}`;
 
 /**
  * The BullMQ key prefix of one queue. A queue's Lua scripts use many of its keys at once, so the hash tag
- * keeps them in one Redis Cluster slot; different queues get different tags and spread over the masters.
+ * keeps them in one Redis Cluster slot; the delivery queue shares the pipeline's tag, the others have their own.
  * Every Queue and Worker is made with it.
  */
-export const bullPrefix = (prefix: string, queueName: string) => `{${prefix}:${queueName}}`;
+export const bullPrefix = (prefix: string, queueName: string) =>
+  queueName === QUEUE_NAMES.delivery ? pipelineTag(prefix) : `{${prefix}:${queueName}}`;
 
-export interface DeliveryJob { complaint: Complaint; routeCode: string }
+/** A batch of complaints written by one intake MULTI: their tracking numbers (a number whose record was not written — a duplicate — is skipped). */
+export interface BatchJob { trackingIds: string[] }
+/** One complaint's own delivery: a retry after a failed attempt, a replay, a sweep by the reconciler. */
+export interface DeliverJob {
+  trackingId: string;
+  /** Attempts made before this job (its batch's): counted in a dead letter. */
+  priorAttempts?: number;
+}
+export type DeliveryJob = BatchJob | DeliverJob;
 export interface DeadLetter { complaint: Complaint; routeCode: string; reason: string; attempts: number; failedAt: string }
 
-export function intakeJobOptions(config: Config): JobsOptions {
+export function batchJobOptions(): JobsOptions {
   return {
-    attempts: 10,
+    // A batch fails only when Redis does (each complaint's own failure becomes a `deliver` job): retry it.
+    attempts: 20,
     backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
-    // Completed intake jobs are the dedup memory: a retransmit inside the window finds its job id taken.
-    removeOnComplete: { age: config.DEDUP_WINDOW_SECONDS },
+    removeOnComplete: { age: 3600, count: 1000 },
     removeOnFail: false,
   };
 }
 
-export function deliveryJobOptions(config: Config): JobsOptions {
+/**
+ * Options of a complaint's own `deliver` job. After a failed attempt in its batch the job waits one backoff and
+ * has one attempt fewer, and its backoff starts at twice the first delay: attempt k still waits 2^(k-1) × the
+ * first delay, as if the batch attempt had been the job's own.
+ */
+export function deliverJobOptions(config: Config, jobId: string, afterFailedAttempt: boolean): JobsOptions {
+  const first = config.DELIVERY_BACKOFF_MS;
   return {
-    attempts: config.DELIVERY_ATTEMPTS,
-    backoff: { type: 'exponential', delay: config.DELIVERY_BACKOFF_MS, jitter: 0.5 },
+    jobId,
+    attempts: afterFailedAttempt ? Math.max(1, config.DELIVERY_ATTEMPTS - 1) : config.DELIVERY_ATTEMPTS,
+    backoff: { type: 'exponential', delay: afterFailedAttempt ? 2 * first : first, jitter: 0.5 },
+    ...(afterFailedAttempt && { delay: Math.round(first * (0.5 + Math.random() * 0.5)) }),
     removeOnComplete: { age: 7 * 24 * 3600, count: 100_000 },
     removeOnFail: false,
   };
 }
 
-/** A BullMQ job id from a channel's dedup key (ids may not contain ':' or be integers). */
-export function jobIdFor(channel: string, dedupKey: string): string {
-  return `${channel}-${createHash('sha256').update(dedupKey).digest('hex').slice(0, 32)}`;
-}
-
-/**
- * The intake job id of a complaint that came without a dedup key: found again from its tracking number, so the
- * job can stand in for the status record until the router writes one (see StatusStore.get).
- */
-export const unkeyedJobId = (trackingId: string) => `t-${trackingId}`;
+/** The one `deliver` job a complaint has while undelivered: a retry, the reconciler and a re-run batch all name it. */
+export const deliverJobId = (trackingId: string) => `d-${trackingId}`;
 
 export interface Queues {
-  intake: Queue<Complaint>;
   delivery: Queue<DeliveryJob>;
   deadLetters: Queue<DeadLetter>;
   close(): Promise<void>;
@@ -66,11 +95,10 @@ export interface Queues {
 
 export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
   const opts = (name: string) => ({ connection, prefix: bullPrefix(prefix, name) });
-  const intake = new Queue<Complaint>(QUEUE_NAMES.intake, opts(QUEUE_NAMES.intake));
   const delivery = new Queue<DeliveryJob>(QUEUE_NAMES.delivery, opts(QUEUE_NAMES.delivery));
   const deadLetters = new Queue<DeadLetter>(QUEUE_NAMES.deadLetters, opts(QUEUE_NAMES.deadLetters));
   return {
-    intake, delivery, deadLetters,
-    async close() { await Promise.all([intake.close(), delivery.close(), deadLetters.close()]); },
+    delivery, deadLetters,
+    async close() { await Promise.all([delivery.close(), deadLetters.close()]); },
   };
 }

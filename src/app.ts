@@ -67,8 +67,8 @@ const opsPlugin = async (app: FastifyInstance, { pintu }: { pintu: Pintu }) => {
   });
   r.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     const { queueDepth, registry } = pintu.metrics;
-    await Promise.all(Object.values({ intake: pintu.queues.intake, delivery: pintu.queues.delivery, 'dead-letters': pintu.queues.deadLetters }).map(async (q) => {
-      const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed').catch(() => ({}));
+    await Promise.all([pintu.queues.delivery, pintu.queues.deadLetters].map(async (q) => {
+      const counts: Record<string, number> = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed').catch(() => ({}));
       for (const [state, n] of Object.entries(counts)) queueDepth.set({ queue: q.name, state }, n);
     }));
     return reply.type(registry.contentType).send(await registry.metrics());

@@ -27,6 +27,10 @@ export function createMetrics() {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 1800, 3600, 21600, 86400],
       labelNames: ['channel'] as const, registers: [registry],
     }),
+    replies: new Counter({
+      name: 'pintu_replies_sent_total', help: 'Replies sent to citizens: at once by the receiving process, or through the reply queue',
+      labelNames: ['channel', 'how'] as const, registers: [registry],
+    }),
     queueDepth: new Gauge({
       name: 'pintu_queue_jobs', help: 'Jobs per queue and state',
       labelNames: ['queue', 'state'] as const, registers: [registry],

@@ -1,4 +1,4 @@
-/** The running core every process role shares: config, Redis, routes, status, metrics, queues, intake. */
+/** The running core every process role shares: config, Redis, routes, records, metrics, queues, intake, replies. */
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -8,7 +8,8 @@ import { Shutdown } from './shutdown.js';
 import { StatusStore } from './status.js';
 import { TrackingNumbers } from './tracking.js';
 import { Intake } from '../queues/intake.js';
-import { createQueues, unkeyedJobId, type Queues } from '../queues/topology.js';
+import { ReplyOutbox } from '../queues/replies.js';
+import { createQueues, type Queues } from '../queues/topology.js';
 import { startWorkers, type Workers } from '../queues/workers.js';
 
 export interface Pintu {
@@ -21,6 +22,7 @@ export interface Pintu {
   status: StatusStore;
   queues: Queues;
   intake: Intake;
+  replies: ReplyOutbox;
   workers: Workers | null;
   startWorkers(): Workers;
   /** Let in-flight jobs finish within the shutdown's time, then close the connections. */
@@ -36,10 +38,12 @@ export async function createPintu(config: Config, logger: Logger, redisUrl: stri
   const routes = new RouteRegistry(workerRedis, config.PINTU_PREFIX, logger);
   await routes.start();
   const queues = createQueues(redis, config.PINTU_PREFIX);
-  const status = new StatusStore(redis, config.PINTU_PREFIX, async (trackingId) => (await queues.intake.getJob(unkeyedJobId(trackingId)))?.data ?? null);
-  const intake = new Intake(queues, status, new TrackingNumbers(redis, config.PINTU_PREFIX), metrics, config);
+  const status = new StatusStore(redis, config.PINTU_PREFIX);
+  const replies = new ReplyOutbox(redis, config.PINTU_PREFIX, logger, (channel, how) => metrics.replies.inc({ channel, how }));
+  replies.start();
+  const intake = new Intake(redis, queues.delivery, new TrackingNumbers(redis, config.PINTU_PREFIX), replies, metrics, config);
   const pintu: Pintu = {
-    config, logger, redis, redisUrl, metrics, routes, status, queues, intake,
+    config, logger, redis, redisUrl, metrics, routes, status, queues, intake, replies,
     workers: null,
     startWorkers() {
       pintu.workers = startWorkers({ connection: workerRedis, routes, status: new StatusStore(workerRedis, config.PINTU_PREFIX), metrics, config, logger });
@@ -47,7 +51,8 @@ export async function createPintu(config: Config, logger: Logger, redisUrl: stri
     },
     async close(shutdown = new Shutdown(config.SHUTDOWN_TIMEOUT_MS, logger)) {
       const { workers } = pintu;
-      if (workers) await shutdown.step('router and delivery workers (in-flight jobs)', () => workers.close());
+      if (workers) await shutdown.step('delivery worker (in-flight jobs)', () => workers.close());
+      await shutdown.step('replies', () => replies.close());
       await routes.stop();
       await shutdown.step('queues', () => queues.close());
       redis.disconnect();

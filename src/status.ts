@@ -1,9 +1,12 @@
 /**
- * Per-complaint status for citizens and monitoring: received → routed → delivered | failed,
- * one Redis hash per tracking number. Never holds the reporter's identity.
+ * Each complaint's record, one Redis hash per tracking number: its status (received → routed → delivered |
+ * failed), where it went, and the complaint itself (delivery reads it from here; it is never shown to
+ * citizens). Intake writes the record in the same MULTI as the batch job (queues/intake.ts); the delivery
+ * worker moves it on with the scripts below. Status answers never carry the reporter's identity.
  */
 import type { RedisClient as Redis } from './redis.js';
 import type { Channel, Complaint } from './complaint.js';
+import { pipelineTag } from '../queues/topology.js';
 
 export const STATUSES = ['received', 'routed', 'delivered', 'failed'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -22,93 +25,149 @@ export interface StatusRecord {
   failReason: string | null;
 }
 
-/** A record whose complaint never made it into the queue (intake failed after writing it) disappears after this. */
-const UNCONFIRMED_TTL_SECONDS = 24 * 3600;
+/** A complaint the delivery worker is to deliver now, with the route its record points at. */
+export interface Claimed { complaint: Complaint; routeCode: string }
 
-const RECEIVED = `
-redis.call('HSET', KEYS[1], 'complaintId', ARGV[1], 'trackingId', ARGV[2], 'channel', ARGV[3], 'status', 'received', 'receivedAt', ARGV[4], 'routeCode', ARGV[6], 'routeName', ARGV[7])
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-return 1`;
+export interface Delivered { trackingId: string; routeCode: string; routeName: string; deliveredAt: string }
 
-/** Later stages never move the status backwards (a replayed or retried job can finish out of order). */
-const ADVANCE = `
-local rank = {received=0, routed=1, failed=2, delivered=3}
+/** The record's keys, under the pipeline's hash tag (see queues/topology.ts). */
+export function recordKeys(prefix: string) {
+  const base = `${pipelineTag(prefix)}:`;
+  return {
+    base,
+    record: (trackingId: string) => `${base}complaint:${trackingId}`,
+    /** Tracking numbers accepted and not yet delivered or dead-lettered, scored by when they were accepted. */
+    undelivered: `${base}undelivered`,
+  };
+}
+
+/** The fields intake writes, as HSET arguments (queues/intake.ts runs them inside its script). */
+export function receivedFields(complaint: Complaint): string[] {
+  return [
+    'id', complaint.id, 'channel', complaint.channel, 'receivedAt', complaint.receivedAt, 'status', 'received',
+    'route', complaint.region.code, 'routeName', complaint.region.name, 'doc', JSON.stringify(complaint),
+  ];
+}
+
+/** Status ranks: a stage never moves a record backwards (a re-run or replayed job can finish out of order). */
+const RANK_LUA = `local rank = {received=0, routed=1, failed=2, delivered=3}`;
+
+/** Records to deliver: received ones become routed; those already delivered or dead-lettered are skipped. */
+const CLAIM = `${RANK_LUA}
+local out = {}
+for i = 3, #ARGV do
+  local key = ARGV[1] .. 'complaint:' .. ARGV[i]
+  local h = redis.call('HMGET', key, 'status', 'doc', 'route')
+  if h[1] == 'received' then redis.call('HSET', key, 'status', 'routed', 'routedAt', ARGV[2]) end
+  if h[1] == 'received' or h[1] == 'routed' then
+    out[#out + 1] = h[2]
+    out[#out + 1] = h[3]
+  end
+end
+return out`;
+
+/** One record, whatever its status but delivered (a replay delivers a dead letter again). */
+const CLAIM_ONE = `
+local h = redis.call('HMGET', KEYS[1], 'status', 'doc', 'route')
+if not h[1] or h[1] == 'delivered' then return false end
+if h[1] == 'received' then redis.call('HSET', KEYS[1], 'status', 'routed', 'routedAt', ARGV[1]) end
+return {h[2], h[3]}`;
+
+/** Deliveries, 4 arguments each (tracking number, route, route name, time); they leave the undelivered set. */
+const DELIVERED = `${RANK_LUA}
+local done = {}
+for i = 2, #ARGV, 4 do
+  local key = ARGV[1] .. 'complaint:' .. ARGV[i]
+  local current = redis.call('HGET', key, 'status')
+  if current and rank[current] and rank[current] < rank.delivered then
+    redis.call('HSET', key, 'status', 'delivered', 'route', ARGV[i + 1], 'routeName', ARGV[i + 2], 'deliveredAt', ARGV[i + 3])
+  end
+  done[#done + 1] = ARGV[i]
+end
+redis.call('ZREM', KEYS[1], unpack(done))
+return #done`;
+
+const FAILED = `${RANK_LUA}
 local current = redis.call('HGET', KEYS[1], 'status')
-redis.call('PERSIST', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-if current and rank[current] and rank[current] > rank[ARGV[1]] then return 0 end
-redis.call('HSET', KEYS[1], 'status', ARGV[1])
+if current and rank[current] and rank[current] < rank.delivered then
+  redis.call('HSET', KEYS[1], 'status', 'failed', 'failedAt', ARGV[2], 'failReason', ARGV[3])
+end
+redis.call('ZREM', KEYS[2], ARGV[1])
 return 1`;
 
 type Scripted = Redis & {
-  pintuReceived(key: string, ...args: Array<string | number>): Promise<number>;
-  pintuAdvance(key: string, ...args: string[]): Promise<number>;
+  pintuClaim(key: string, ...args: string[]): Promise<Array<string | null>>;
+  pintuClaimOne(key: string, now: string): Promise<[string, string] | null>;
+  pintuDelivered(key: string, ...args: string[]): Promise<number>;
+  pintuFailed(record: string, undelivered: string, trackingId: string, at: string, reason: string): Promise<number>;
 };
 
-/** Finds a complaint that is queued but has no record yet (see Intake.accept), or null. */
-export type PendingLookup = (trackingId: string) => Promise<Complaint | null>;
+const RECORD_FIELDS = ['id', 'channel', 'status', 'route', 'routeName', 'receivedAt', 'routedAt', 'deliveredAt', 'failedAt', 'failReason'] as const;
 
 export class StatusStore {
   private readonly redis: Scripted;
+  readonly keys: ReturnType<typeof recordKeys>;
 
-  constructor(redis: Redis, private readonly prefix: string, private readonly pending?: PendingLookup) {
+  constructor(redis: Redis, private readonly prefix: string) {
     // defineCommand sends each script once and then calls it by SHA.
-    if (!('pintuReceived' in redis)) {
-      redis.defineCommand('pintuReceived', { numberOfKeys: 1, lua: RECEIVED });
-      redis.defineCommand('pintuAdvance', { numberOfKeys: 1, lua: ADVANCE });
+    if (!('pintuClaim' in redis)) {
+      redis.defineCommand('pintuClaim', { numberOfKeys: 1, lua: CLAIM });
+      redis.defineCommand('pintuClaimOne', { numberOfKeys: 1, lua: CLAIM_ONE });
+      redis.defineCommand('pintuDelivered', { numberOfKeys: 1, lua: DELIVERED });
+      redis.defineCommand('pintuFailed', { numberOfKeys: 2, lua: FAILED });
     }
     this.redis = redis as Scripted;
+    this.keys = recordKeys(prefix);
   }
 
-  private key(trackingId: string): string {
-    return `${this.prefix}:status:${trackingId}`;
+  /** The complaints of a batch that still need delivering (received ones are marked routed). */
+  async claim(trackingIds: string[]): Promise<Claimed[]> {
+    const flat = await this.redis.pintuClaim(this.keys.undelivered, this.keys.base, new Date().toISOString(), ...trackingIds);
+    const claimed: Claimed[] = [];
+    for (let i = 0; i < flat.length; i += 2) claimed.push({ complaint: JSON.parse(flat[i]!) as Complaint, routeCode: flat[i + 1]! });
+    return claimed;
   }
 
-  /**
-   * The first record of a complaint, so its tracking number answers at once. It expires unless the router
-   * confirms it; the route is the one resolved at intake until the router records where it actually went.
-   */
-  async received(complaint: Complaint): Promise<void> {
-    await this.redis.pintuReceived(this.key(complaint.trackingId), complaint.id, complaint.trackingId, complaint.channel, complaint.receivedAt, UNCONFIRMED_TTL_SECONDS, complaint.region.code, complaint.region.name);
+  /** One complaint to deliver now, or null when it is delivered already (or unknown). */
+  async claimOne(trackingId: string): Promise<Claimed | null> {
+    const found = await this.redis.pintuClaimOne(this.keys.record(trackingId), new Date().toISOString());
+    return found ? { complaint: JSON.parse(found[0]) as Complaint, routeCode: found[1] } : null;
   }
 
-  async release(trackingId: string): Promise<void> {
-    await this.redis.del(this.key(trackingId));
+  async delivered(deliveries: Delivered[]): Promise<void> {
+    if (!deliveries.length) return;
+    await this.redis.pintuDelivered(this.keys.undelivered, this.keys.base, ...deliveries.flatMap((d) => [d.trackingId, d.routeCode, d.routeName, d.deliveredAt]));
   }
 
-  /** Record a stage; the record becomes permanent. Fields of earlier stages are filled in if missing. */
-  async advance(complaint: Complaint, status: Status, fields: Partial<Record<keyof StatusRecord, string>>): Promise<void> {
-    const base = { complaintId: complaint.id, trackingId: complaint.trackingId, channel: complaint.channel, receivedAt: complaint.receivedAt };
-    const args = Object.entries({ ...base, ...fields }).flat();
-    await this.redis.pintuAdvance(this.key(complaint.trackingId), status, ...args);
+  async failed(trackingId: string, failedAt: string, reason: string): Promise<void> {
+    await this.redis.pintuFailed(this.keys.record(trackingId), this.keys.undelivered, trackingId, failedAt, reason);
+  }
+
+  /** The complaint itself (with the reporter's identity): for delivery and admins only. */
+  async complaint(trackingId: string): Promise<Complaint | null> {
+    const doc = await this.redis.hget(this.keys.record(trackingId), 'doc');
+    return doc ? (JSON.parse(doc) as Complaint) : null;
   }
 
   async get(trackingId: string): Promise<StatusRecord | null> {
-    const h = await this.redis.hgetall(this.key(trackingId));
-    if (!h.complaintId || !h.status) {
-      const complaint = await this.pending?.(trackingId);
-      return complaint ? receivedRecord(complaint) : null;
-    }
+    const values = await this.redis.hmget(this.keys.record(trackingId), ...RECORD_FIELDS);
+    if (!values[0]) return this.legacy(trackingId);
+    const h = Object.fromEntries(RECORD_FIELDS.map((f, i) => [f, values[i] ?? null])) as Record<(typeof RECORD_FIELDS)[number], string | null>;
     return {
-      trackingId,
-      complaintId: h.complaintId,
-      channel: h.channel as Channel,
-      status: h.status as Status,
-      routeCode: h.routeCode ?? null,
-      routeName: h.routeName ?? null,
-      receivedAt: h.receivedAt!,
-      routedAt: h.routedAt ?? null,
-      deliveredAt: h.deliveredAt ?? null,
-      failedAt: h.failedAt ?? null,
-      failReason: h.failReason ?? null,
+      trackingId, complaintId: h.id!, channel: h.channel as Channel, status: h.status as Status,
+      routeCode: h.route, routeName: h.routeName, receivedAt: h.receivedAt!,
+      routedAt: h.routedAt, deliveredAt: h.deliveredAt, failedAt: h.failedAt, failReason: h.failReason,
     };
   }
-}
 
-function receivedRecord(complaint: Complaint): StatusRecord {
-  return {
-    trackingId: complaint.trackingId, complaintId: complaint.id, channel: complaint.channel, status: 'received',
-    routeCode: complaint.region.code, routeName: complaint.region.name, receivedAt: complaint.receivedAt,
-    routedAt: null, deliveredAt: null, failedAt: null, failReason: null,
-  };
+  /** Records written before the pipeline's keys moved under one hash tag (`<prefix>:status:<trackingId>`) still answer. */
+  private async legacy(trackingId: string): Promise<StatusRecord | null> {
+    const h = await this.redis.hgetall(`${this.prefix}:status:${trackingId}`);
+    if (!h.complaintId || !h.status) return null;
+    return {
+      trackingId, complaintId: h.complaintId, channel: h.channel as Channel, status: h.status as Status,
+      routeCode: h.routeCode ?? null, routeName: h.routeName ?? null, receivedAt: h.receivedAt!,
+      routedAt: h.routedAt ?? null, deliveredAt: h.deliveredAt ?? null, failedAt: h.failedAt ?? null, failReason: h.failReason ?? null,
+    };
+  }
 }

@@ -159,7 +159,7 @@ describe('pintu CLI', () => {
       // Well before the agency would answer (30 s) and before the last-resort exit (SHUTDOWN_TIMEOUT_MS + 15 s).
       expect(Date.now() - signalled).toBeLessThan(10_000);
       const logs = run.output.text.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; step?: string });
-      expect(logs).toContainEqual(expect.objectContaining({ msg: 'shutdown: a step did not finish in time; going on without it', step: 'router and delivery workers (in-flight jobs)' }));
+      expect(logs).toContainEqual(expect.objectContaining({ msg: 'shutdown: a step did not finish in time; going on without it', step: 'delivery worker (in-flight jobs)' }));
       // pino writes asynchronously and flushes at exit, so the last two lines can arrive in either order.
       expect(logs).toContainEqual(expect.objectContaining({ msg: 'stopped' }));
       // Not delivered, not lost: the delivery job is still in Redis (active until its lock lapses, then retried).

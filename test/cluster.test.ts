@@ -16,6 +16,7 @@ import { startXSim, type XSim } from '../adapters/twitter/sim/server.js';
 import { Complaint } from '../src/complaint.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { connectRedis, freePort, parseRedisUrl } from '../src/redis.js';
+import { recordKeys } from '../src/status.js';
 import { ADMIN, ADMIN_ENV, adminApi } from './admin-helpers.js';
 import { startAgencySink, type AgencySink } from './helpers/agency-sink.js';
 import { eventually, uniquePrefix } from './helpers/gateway.js';
@@ -233,7 +234,7 @@ describe('a gateway behind Redis Sentinel', () => {
     await eventually(() => sink.received.some((d) => d.body.complaint.trackingId === trackingId), 20_000);
     // The complaint lives on the primary the sentinel named.
     const direct = connectRedis(`redis://127.0.0.1:${set.primary}`, 'worker');
-    expect(await direct.exists(`${prefix}:status:${trackingId}`)).toBe(1);
+    expect(await direct.exists(recordKeys(prefix).record(trackingId))).toBe(1);
     direct.disconnect();
   });
 });

@@ -11,7 +11,7 @@ import { Smsc } from '../adapters/sms/sim/smsc.js';
 import { smpp } from '../adapters/sms/smpp.js';
 import type { Complaint } from '../src/complaint.js';
 import { FORMAT_HELP } from '../src/replies.js';
-import { eventually, startGateway, type TestGateway } from './helpers/gateway.js';
+import { eventually, startGateway, type TestGateway, keptComplaints } from './helpers/gateway.js';
 
 /** Message octets: hex first, then text in a coding, then more hex; `repeat` appends text. */
 interface Octets { hex?: string; text?: string; coding?: MoCoding; appendHex?: string; repeat?: [string, number] }
@@ -67,7 +67,7 @@ describe('hostile input at the SMS channel', () => {
   let gw: TestGateway;
   let session: SmsSession;
   const complaintsFrom = async (phone: string): Promise<Complaint[]> =>
-    (await gw.pintu.queues.intake.getJobs(['waiting', 'active', 'completed'], 0, -1)).map((j) => j.data).filter((c) => c.reporter.phone === e164(phone));
+    (await keptComplaints(gw.pintu)).filter((c) => c.reporter.phone === e164(phone));
 
   beforeAll(async () => {
     smsc = await Smsc.start({ retryDelayMs: 50, respTimeoutMs: 3000 });

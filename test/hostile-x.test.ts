@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTwitterChannel } from '../adapters/twitter/index.js';
 import type { Complaint } from '../src/complaint.js';
-import { startGateway, type TestGateway } from './helpers/gateway.js';
+import { startGateway, type TestGateway, keptComplaints } from './helpers/gateway.js';
 
 interface CrcCase { label: string; token?: string; repeat?: [string, number]; query?: string; status: number; field?: string }
 interface Signature { header?: string; repeatHeader?: number; secret?: string; encoding?: 'base64' | 'hex'; prefix?: string; over?: string; cut?: number }
@@ -37,7 +37,7 @@ function signatureHeader(body: Buffer, s: Signature | null | undefined): string 
 describe('hostile input at the X webhook', () => {
   let gw: TestGateway;
   const hook = () => `${gw.url}/api/v1/x/webhook`;
-  const tweets = async (): Promise<Complaint[]> => (await gw.pintu.queues.intake.getJobs(['waiting', 'active', 'completed'], 0, -1)).map((j) => j.data);
+  const tweets = async (): Promise<Complaint[]> => keptComplaints(gw.pintu);
 
   beforeAll(async () => {
     const channel = createTwitterChannel({ TWITTER_BEARER_TOKEN: 'hostile-bearer', TWITTER_MODE: 'webhook', TWITTER_APP_SECRET: SECRET, TWITTER_USER_ID: '1708' });

@@ -8,7 +8,7 @@ import type { Complaint } from '../src/complaint.js';
 import { createTwitterChannel, type TwitterSession } from '../adapters/twitter/index.js';
 import { pollerKeys } from '../adapters/twitter/poller.js';
 import { startXSim, type XSim } from '../adapters/twitter/sim/server.js';
-import { eventually, startGateway, uniquePrefix, type TestGateway } from './helpers/gateway.js';
+import { eventually, startGateway, uniquePrefix, type TestGateway, keptComplaints } from './helpers/gateway.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -25,7 +25,7 @@ async function sim(options: Parameters<typeof startXSim>[0] = {}): Promise<XSim>
   return s;
 }
 
-/** A gateway without router workers (complaints stay in the intake queue to be counted) running the X channel. */
+/** A gateway without delivery workers (complaints stay undelivered, to be counted) running the X channel. */
 async function gateway(env: Record<string, string>, prefix?: string): Promise<{ gw: TestGateway; session: TwitterSession }> {
   const channel = createTwitterChannel(env);
   const gw = await startGateway(prefix ? { PINTU_PREFIX: prefix } : {}, { channels: [channel], workers: false, sessions: false });
@@ -37,10 +37,7 @@ async function gateway(env: Record<string, string>, prefix?: string): Promise<{ 
   return { gw, session: { poller: session.poller, stop } };
 }
 
-async function queuedComplaints(gw: TestGateway): Promise<Complaint[]> {
-  const jobs = await gw.pintu.queues.intake.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed'], 0, -1);
-  return jobs.map((j) => j.data);
-}
+const queuedComplaints = (gw: TestGateway): Promise<Complaint[]> => keptComplaints(gw.pintu);
 
 const mentionRequests = (s: XSim) => s.requests.filter((r) => r.path.endsWith('/mentions'));
 

@@ -1,10 +1,9 @@
 /** Replies to X mentions through the `replies-twitter` queue, posted to the fake X API over real HTTP. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createReplyQueue } from '../queues/replies.js';
 import { acceptedReply, FORMAT_HELP, statusReply } from '../src/replies.js';
 import { createTwitterChannel } from '../adapters/twitter/index.js';
 import { startXSim, type XSim } from '../adapters/twitter/sim/server.js';
-import { eventually, startGateway, type TestGateway } from './helpers/gateway.js';
+import { eventually, startGateway, type TestGateway, keptComplaints } from './helpers/gateway.js';
 
 const USER_CONTEXT = { TWITTER_APP_KEY: 'app-key', TWITTER_APP_SECRET: 'app-secret', TWITTER_ACCESS_TOKEN: 'access-token', TWITTER_ACCESS_SECRET: 'access-secret' };
 
@@ -23,7 +22,7 @@ async function setup(env: Record<string, string>): Promise<{ x: XSim; gw: TestGa
 }
 
 const complaintFor = async (gw: TestGateway, tweetId: string) =>
-  (await gw.pintu.queues.intake.getJobs(['waiting'], 0, -1)).map((j) => j.data).find((c) => c.source.messageId === tweetId);
+  (await keptComplaints(gw.pintu)).find((c) => c.source.messageId === tweetId);
 
 describe('X replies', () => {
   it('answers a complaint with its tracking number and agency, a bare mention with the format help, CEK with the status', async () => {
@@ -73,9 +72,8 @@ describe('X replies', () => {
     x.addMention({ from: 'budi', text: '@lapor1708' });
     await eventually(() => complaintFor(gw, tweet));
     await eventually(() => x.requests.filter((r) => r.path.endsWith('/mentions')).length > 2);
-    const replies = createReplyQueue(gw.pintu.redis, gw.prefix, 'twitter');
-    cleanups.push(() => replies.close());
-    expect(await replies.count()).toBe(0);
+    expect(await gw.pintu.replies.replyQueue('twitter').count()).toBe(0);
+    expect(await gw.pintu.redis.hlen(`${gw.pintu.status.keys.base}replies:pending`)).toBe(0);
     expect(x.posts).toHaveLength(0);
   });
 });

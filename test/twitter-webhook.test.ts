@@ -5,7 +5,7 @@ import type { Complaint } from '../src/complaint.js';
 import { createTwitterChannel, type TwitterSession } from '../adapters/twitter/index.js';
 import { startXSim, type XSim } from '../adapters/twitter/sim/server.js';
 import { webChannel } from '../adapters/web/index.js';
-import { eventually, startGateway, type TestGateway } from './helpers/gateway.js';
+import { eventually, startGateway, type TestGateway, keptComplaints } from './helpers/gateway.js';
 import { json } from './helpers/http.js';
 
 const SECRET = 'test-consumer-secret';
@@ -18,7 +18,7 @@ describe('X webhook', () => {
   const hook = () => `${gw.url}/api/v1/x/webhook`;
   const post = (body: string, signature?: string) =>
     fetch(hook(), { method: 'POST', headers: { 'content-type': 'application/json', ...(signature && { 'x-twitter-webhooks-signature': signature }) }, body });
-  const complaints = async (): Promise<Complaint[]> => (await gw.pintu.queues.intake.getJobs(['waiting', 'active', 'completed'], 0, -1)).map((j) => j.data);
+  const complaints = async (): Promise<Complaint[]> => keptComplaints(gw.pintu);
 
   beforeAll(async () => {
     x = await startXSim();

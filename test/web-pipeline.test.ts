@@ -171,7 +171,7 @@ describe('web complaint → agency webhook', () => {
     expect(await json(fetch(`${gw.url}/readyz`))).toEqual({ status: 'ready', checks: { redis: true, workers: true } });
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metrics).toMatch(/pintu_complaints_total\{channel="web",level="regency",match_type="exact"\} \d+/);
-    expect(metrics).toMatch(/pintu_queue_jobs\{queue="intake",state="completed"\}/);
+    expect(metrics).toMatch(/pintu_queue_jobs\{queue="delivery",state="completed"\}/);
     expect(metrics).toMatch(/pintu_delivery_latency_seconds_bucket/);
     expect((await json(fetch(`${gw.url}/api/v1/complaint.schema.json`))).title).toBe('Pintu Complaint v1');
     const openapi = await json(fetch(`${gw.url}/docs/json`));

@@ -8,8 +8,7 @@ import type { Queue } from 'bullmq';
 import type { Pintu } from '../../src/pintu.js';
 import { acceptedReply, FORMAT_HELP, statusReply } from '../../src/replies.js';
 import { holdForReview, type HeldComplaint } from '../../queues/held.js';
-import { queueReply, type ReplyJob } from '../../queues/replies.js';
-import { jobIdFor } from '../../queues/topology.js';
+import type { Submission } from '../../queues/intake.js';
 import type { SmsConfig } from './config.js';
 import { normalizeSms, type SmsMessage } from './normalize.js';
 
@@ -18,7 +17,6 @@ export type Transport = 'smpp' | 'http';
 export interface InboundDeps {
   pintu: Pintu;
   config: SmsConfig;
-  replies: Queue<ReplyJob>;
   held: Queue<HeldComplaint>;
 }
 
@@ -38,12 +36,6 @@ export function messageDedupKey(transport: Transport, phone: string, to: string,
 /** A message id for a transport that gives none: stable across retransmits. */
 export const messageIdFor = (dedupKey: string) => createHash('sha256').update(dedupKey).digest('hex').slice(0, 20);
 
-/** Complaints this sender made in the current hour, counted only for new complaints. */
-function floodKey(prefix: string, phone: string): string {
-  const hour = Math.floor(Date.now() / 3_600_000);
-  return `${prefix}:sms:flood:${createHash('sha256').update(phone).digest('hex').slice(0, 24)}:${hour}`;
-}
-
 export async function receiveSms(deps: InboundDeps, message: SmsMessage, dedupKey: string, transport: Transport): Promise<InboundResult> {
   const { pintu, config } = deps;
   const outcome = normalizeSms(message, pintu.routes.index());
@@ -51,33 +43,35 @@ export async function receiveSms(deps: InboundDeps, message: SmsMessage, dedupKe
     pintu.metrics.rejected.inc({ channel: 'sms', reason: 'invalid' });
     return { outcome: 'invalid', field: outcome.field, message: outcome.message };
   }
-  // One reply per message: a retransmit finds its reply job already there.
-  const reply = (text: string) => queueReply(deps.replies, jobIdFor('sms', dedupKey), { channel: 'sms', to: outcome.phone, text, extras: { transport, shortcode: message.to } });
+  // Every answer goes back to the sender, from the number they wrote to.
+  const answer = (text: string) => ({ channel: 'sms', to: outcome.phone, text, extras: { transport, shortcode: message.to } });
+  const base: Pick<Submission, 'channel' | 'dedupKey'> = { channel: 'sms', dedupKey };
 
   if (outcome.kind === 'status') {
-    await reply(statusReply(await pintu.status.get(outcome.trackingId), outcome.trackingId));
+    const text = statusReply(await pintu.status.get(outcome.trackingId), outcome.trackingId);
+    await pintu.intake.submit({ ...base, draft: null, reply: () => answer(text) });
     return { outcome: 'status' };
   }
   if (outcome.kind === 'help') {
     pintu.metrics.rejected.inc({ channel: 'sms', reason: outcome.reason });
-    await reply(FORMAT_HELP);
+    await pintu.intake.submit({ ...base, draft: null, reply: () => answer(FORMAT_HELP) });
     return { outcome: 'help' };
   }
 
   const cap = config.SMS_FLOOD_PER_HOUR;
-  const counter = floodKey(pintu.config.PINTU_PREFIX, outcome.phone);
-  if (cap > 0 && Number(await pintu.redis.get(counter)) >= cap && !(await pintu.queues.intake.getJob(jobIdFor('sms', dedupKey)))) {
-    await holdForReview(deps.held, outcome.draft, dedupKey, `more than ${cap} complaints from one phone number in an hour`);
-    await reply(heldReply(cap));
-    pintu.logger.warn({ dedupJobId: jobIdFor('sms', dedupKey), cap }, 'sms over the flood cap: held for review');
+  const result = await pintu.intake.submit({
+    ...base, draft: outcome.draft,
+    reply: (complaint) => answer(acceptedReply(complaint!)),
+    ...(cap > 0 && { flood: { sender: outcome.phone, perHour: cap } }),
+  });
+  if (result.outcome === 'held') {
+    const { jobId } = await holdForReview(deps.held, outcome.draft, dedupKey, `more than ${cap} complaints from one phone number in an hour`);
+    await pintu.replies.queue({ id: `held-${jobId}`, reply: answer(heldReply(cap)) });
+    pintu.logger.warn({ heldJobId: jobId, cap }, 'sms over the flood cap: held for review');
     return { outcome: 'held' };
   }
-  const { complaint, duplicate } = await pintu.intake.accept(outcome.draft, dedupKey);
-  // Independent writes, one round trip: the sender's count and the reply.
-  await Promise.all([
-    !duplicate && cap > 0 && pintu.redis.multi().incr(counter).expire(counter, 3600).exec(),
-    reply(acceptedReply(complaint)),
-  ]);
-  if (!duplicate) pintu.logger.info({ trackingId: complaint.trackingId, region: complaint.region.code, transport }, 'sms complaint accepted');
-  return { outcome: duplicate ? 'duplicate' : 'accepted', trackingId: complaint.trackingId };
+  if (result.outcome === 'duplicate') return { outcome: 'duplicate', trackingId: result.trackingId ?? '' };
+  const complaint = result.complaint!;
+  pintu.logger.info({ trackingId: complaint.trackingId, region: complaint.region.code, transport }, 'sms complaint accepted');
+  return { outcome: 'accepted', trackingId: complaint.trackingId };
 }

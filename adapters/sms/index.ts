@@ -1,13 +1,13 @@
 /**
  * SMS channel (shortcode 1708): an SMPP ESME session to the operator's SMSC, HTTP MO for
- * aggregators, and the `replies-sms` worker that answers citizens. Configured by env (config.ts);
- * without SMPP_URL the SMPP side is off and says so, without SMS_HTTP_SECRET the HTTP side is.
+ * aggregators, and the reply sender that answers citizens (at once, or from `replies-sms`).
+ * Configured by env (config.ts); without SMPP_URL the SMPP side is off and says so, without
+ * SMS_HTTP_SECRET the HTTP side is.
  */
 import type { ChannelAdapter, ChannelSession } from '../../src/channel.js';
 import type { Pintu } from '../../src/pintu.js';
 import { connectRedis } from '../../src/redis.js';
 import { createHeldQueue } from '../../queues/held.js';
-import { createReplyQueue, startReplyWorker } from '../../queues/replies.js';
 import { loadSmsConfig, smppEndpoint, type SmsConfig } from './config.js';
 import { registerSmsHttp } from './http.js';
 import type { InboundDeps } from './inbound.js';
@@ -17,9 +17,8 @@ import { Reassembly } from './reassembly.js';
 import { smsSender } from './replies.js';
 
 function inboundDeps(pintu: Pintu, config: SmsConfig): InboundDeps & { close(): Promise<void> } {
-  const replies = createReplyQueue(pintu.redis, pintu.config.PINTU_PREFIX, 'sms');
   const held = createHeldQueue(pintu.redis, pintu.config.PINTU_PREFIX);
-  return { pintu, config, replies, held, close: async () => { await Promise.all([replies.close(), held.close()]); } };
+  return { pintu, config, held, close: () => held.close() };
 }
 
 function link(pintu: Pintu, config: SmsConfig, bind: BindType, onMessage?: ReturnType<typeof moHandler>): SmppLink {
@@ -84,15 +83,16 @@ export function smsChannel(env: Record<string, string | undefined> = process.env
       // Workers must wait out a Redis outage, so the reply worker gets its own patient connection.
       const workerRedis = connectRedis(pintu.redisUrl, 'worker');
       workerRedis.on('error', () => {});
-      const worker = startReplyWorker(workerRedis, pintu.config.PINTU_PREFIX, 'sms', smsSender(config, smpp?.transmitters ?? []), { perSecond: config.SMS_REPLY_PER_SECOND, logger: pintu.logger });
+      pintu.replies.register(smsSender(config, smpp?.transmitters ?? []), workerRedis);
       return {
         receivers: smpp?.receivers ?? [],
         transmitters: smpp?.transmitters ?? [],
         receiver: smpp?.receivers[0] ?? null,
         transmitter: smpp?.transmitters[0] ?? null,
         async stop() {
+          // Links first: a reply still waiting for its submit_sm_resp fails at once and is queued for a retry.
           await smpp?.stop();
-          await worker.close();
+          await pintu.replies.unregister('sms');
           await deps.close();
           workerRedis.disconnect();
         },

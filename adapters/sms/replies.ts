@@ -1,20 +1,19 @@
 /**
- * Sending replies to citizens: the `replies-sms` worker (queues/replies.ts, rate-limited per SMSC)
- * submits each over SMPP as GSM 03.38 when the text allows it else UCS-2, concatenated with an
- * 8-bit UDH when longer than one SMS — or posts it to the aggregator's MT callback for HTTP MO.
+ * Sending replies to citizens (the SMS channel's ReplySender, see queues/replies.ts): each is submitted over
+ * SMPP as GSM 03.38 when the text allows it else UCS-2, concatenated with an 8-bit UDH when longer than one
+ * SMS — or posted to the aggregator's MT callback for HTTP MO.
  */
 import { createHash } from 'node:crypto';
-import type { Job } from 'bullmq';
-import type { ReplyJob } from '../../queues/replies.js';
+import { RateLimited, type Reply, type ReplyAttempt, type ReplySender } from '../../queues/replies.js';
 import { encodeSms, udhFor } from './codec.js';
 import type { SmsConfig } from './config.js';
 import type { SmppLink } from './link.js';
 import { ESM, STATUS } from './smpp.js';
 
-/** submit_sm bodies for a reply; the reference is derived from the job so a retry reuses it. */
-export function replyPdus(reply: ReplyJob, shortcode: string, jobId: string): Array<Record<string, unknown>> {
+/** submit_sm bodies for a reply; the reference is derived from the reply's id so a retry reuses it. */
+export function replyPdus(reply: Reply, shortcode: string, replyId: string): Array<Record<string, unknown>> {
   const { dataCoding, parts } = encodeSms(reply.text);
-  const ref = createHash('sha256').update(jobId).digest()[0]!;
+  const ref = createHash('sha256').update(replyId).digest()[0]!;
   return parts.map((body, i) => ({
     source_addr_ton: 0,
     source_addr_npi: 0,
@@ -28,28 +27,33 @@ export function replyPdus(reply: ReplyJob, shortcode: string, jobId: string): Ar
   }));
 }
 
-/** Replies go out on the process's bound transmitters in turn. */
-export function smsSender(config: SmsConfig, transmitters: SmppLink[]) {
+/** Replies go out on the process's bound transmitters in turn, or to the aggregator for HTTP MO. */
+export function smsSender(config: SmsConfig, transmitters: SmppLink[]): ReplySender {
   let turn = 0;
-  return async (reply: ReplyJob, job: Job<ReplyJob>): Promise<void> => {
-    if (reply.extras?.transport === 'http') return postMt(config, reply, job.id!);
-    if (!transmitters.length) throw new Error('SMPP is not configured: this reply waits in replies-sms');
-    const bound = transmitters.filter((t) => t.bound);
-    // None bound: the first one's request fails with "not bound" and the job is retried.
-    const transmitter = bound.length ? bound[turn++ % bound.length]! : transmitters[0]!;
-    const pdus = replyPdus(reply, config.SMPP_SHORTCODE, job.id!);
-    // Parts already accepted by the SMSC are not sent again when a later part's retry runs.
-    const done = typeof job.progress === 'number' ? job.progress : 0;
-    for (let i = done; i < pdus.length; i++) {
-      const resp = await transmitter.request('submit_sm', pdus[i]!);
-      if (resp.command_status !== STATUS.OK) throw new Error(`submit_sm refused with status 0x${resp.command_status.toString(16)}`);
-      // Progress matters only when a later part can still fail (a one-part reply is sent or not).
-      if (i + 1 < pdus.length) await job.updateProgress(i + 1);
-    }
+  return {
+    channel: 'sms',
+    perSecond: config.SMS_REPLY_PER_SECOND,
+    ready: () => transmitters.some((t) => t.bound) || Boolean(config.SMS_HTTP_MT_URL),
+    async send(reply: Reply, attempt: ReplyAttempt): Promise<void> {
+      if (reply.extras?.transport === 'http') return postMt(config, reply, attempt.id);
+      if (!transmitters.length) throw new Error('SMPP is not configured: this reply waits in replies-sms');
+      const bound = transmitters.filter((t) => t.bound);
+      // None bound: the first one's request fails with "not bound" and the reply is retried.
+      const transmitter = bound.length ? bound[turn++ % bound.length]! : transmitters[0]!;
+      const pdus = replyPdus(reply, config.SMPP_SHORTCODE, attempt.id);
+      // Parts already accepted by the SMSC are not sent again when a later part's retry runs.
+      for (let i = attempt.partsSent; i < pdus.length; i++) {
+        const resp = await transmitter.request('submit_sm', pdus[i]!);
+        if (resp.command_status === STATUS.THROTTLED) throw new RateLimited(1000, 'the SMSC throttled submit_sm (0x58)');
+        if (resp.command_status !== STATUS.OK) throw new Error(`submit_sm refused with status 0x${resp.command_status.toString(16)}`);
+        // Progress matters only when a later part can still fail (a one-part reply is sent or not).
+        if (i + 1 < pdus.length) await attempt.savePartsSent(i + 1);
+      }
+    },
   };
 }
 
-async function postMt(config: SmsConfig, reply: ReplyJob, messageId: string): Promise<void> {
+async function postMt(config: SmsConfig, reply: Reply, messageId: string): Promise<void> {
   if (!config.SMS_HTTP_MT_URL) throw new Error('SMS_HTTP_MT_URL is not set: this reply waits in replies-sms');
   const response = await fetch(config.SMS_HTTP_MT_URL, {
     method: 'POST',

@@ -10,7 +10,6 @@ import { startAgencySink, type AgencySink } from '../../test/helpers/agency-sink
 import { eventually, startGateway, type TestGateway } from '../../test/helpers/gateway.js';
 import { json } from '../../test/helpers/http.js';
 import { createHeldQueue } from '../../queues/held.js';
-import { createReplyQueue, queueReply } from '../../queues/replies.js';
 import { smsChannel } from './index.js';
 import { moCounter } from './mo.js';
 import { concatenatedMo, receiptMo, singleMo, type ConcatScheme, type MoCoding } from './sim/messages.js';
@@ -160,12 +159,10 @@ describe('SMS over SMPP → agency', () => {
 
   it('sends a long reply as concatenated parts, UCS-2 when GSM 03.38 cannot carry it', async () => {
     const [a, b] = [nextPhone(), nextPhone()];
-    const replies = createReplyQueue(gw.pintu.redis, gw.prefix, 'sms');
     const ucs2 = `Aduan Anda 🙏 ${'sedang ditindaklanjuti oleh instansi terkait. '.repeat(3)}Terima kasih 🇮🇩`;
     const gsm = `Info: ${'jadwal perbaikan jalan {minggu depan} € '.repeat(6)}`;
-    await queueReply(replies, `long-${a}`, { channel: 'sms', to: e164(a), text: ucs2, extras: { transport: 'smpp', shortcode: '1708' } });
-    await queueReply(replies, `long-${b}`, { channel: 'sms', to: e164(b), text: gsm, extras: { transport: 'smpp', shortcode: '1708' } });
-    await replies.close();
+    await gw.pintu.replies.queue({ id: `long-${a}`, reply: { channel: 'sms', to: e164(a), text: ucs2, extras: { transport: 'smpp', shortcode: '1708' } } });
+    await gw.pintu.replies.queue({ id: `long-${b}`, reply: { channel: 'sms', to: e164(b), text: gsm, extras: { transport: 'smpp', shortcode: '1708' } } });
     const [toA] = await eventually(() => repliesTo(a).length === 1 && repliesTo(a));
     const [toB] = await eventually(() => repliesTo(b).length === 1 && repliesTo(b));
     expect(toA).toMatchObject({ text: ucs2, dataCoding: 8, parts: 3 });

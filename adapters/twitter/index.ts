@@ -1,19 +1,18 @@
 /**
  * X (Twitter) channel: mentions of the account by polling (default) and/or the Account Activity
- * webhook, replies through the `replies-twitter` queue. No TWITTER_BEARER_TOKEN → the channel is off.
+ * webhook, replies in the citizen's thread (at once, or from `replies-twitter`). No TWITTER_BEARER_TOKEN → the channel is off.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ChannelAdapter, ChannelSession } from '../../src/channel.js';
 import type { Pintu } from '../../src/pintu.js';
 import { connectRedis } from '../../src/redis.js';
-import { createReplyQueue } from '../../queues/replies.js';
 import { createXReader, createXWriter } from './client.js';
 import { loadTwitterConfig, userCredentials, type TwitterConfig } from './config.js';
 import { MentionIntake } from './mentions.js';
 import { twitterMetrics } from './metrics.js';
 import type { Account } from './normalize.js';
 import { MentionPoller } from './poller.js';
-import { startXReplyWorker } from './replies.js';
+import { xReplySender } from './replies.js';
 import { webhookRoutes } from './webhook.js';
 
 export interface TwitterSession extends ChannelSession {
@@ -22,11 +21,6 @@ export interface TwitterSession extends ChannelSession {
 }
 
 const accountOf = (c: TwitterConfig): Account => ({ username: c.TWITTER_USERNAME, ...(c.TWITTER_USER_ID && { userId: c.TWITTER_USER_ID }) });
-
-/** Replies are queued only when they can be sent: without user-context credentials there is no queue. */
-function replyQueue(pintu: Pintu, c: TwitterConfig) {
-  return userCredentials(c) ? createReplyQueue(pintu.redis, pintu.config.PINTU_PREFIX, 'twitter') : null;
-}
 
 /** The channel reads its settings from `env` when first used (tests pass their own). */
 export function createTwitterChannel(env: NodeJS.ProcessEnv = process.env): Omit<ChannelAdapter, 'start'> & { start(pintu: Pintu): Promise<TwitterSession | null> } {
@@ -39,9 +33,8 @@ export function createTwitterChannel(env: NodeJS.ProcessEnv = process.env): Omit
     async http(app: FastifyInstance, { pintu }: { pintu: Pintu }) {
       const c = settings();
       if (!c.TWITTER_BEARER_TOKEN || c.TWITTER_MODE === 'poll') return;
-      const replies = replyQueue(pintu, c);
-      app.addHook('onClose', async () => { await replies?.close(); });
-      const intake = new MentionIntake(pintu, replies);
+      // Answers are kept only when they can be sent: without user-context credentials there are none.
+      const intake = new MentionIntake(pintu, Boolean(userCredentials(c)));
       await webhookRoutes(app, {
         pintu, consumerSecret: c.TWITTER_APP_SECRET!, account: accountOf(c), metrics: twitterMetrics(pintu.metrics),
         take: (mention, account) => intake.take(mention, account),
@@ -58,8 +51,7 @@ export function createTwitterChannel(env: NodeJS.ProcessEnv = process.env): Omit
       const metrics = twitterMetrics(pintu.metrics);
       const credentials = userCredentials(c);
       if (!credentials) logger.info('X replies off: TWITTER_APP_KEY, TWITTER_APP_SECRET, TWITTER_ACCESS_TOKEN and TWITTER_ACCESS_SECRET are needed to post; mentions are still taken');
-      const replies = replyQueue(pintu, c);
-      const intake = new MentionIntake(pintu, replies);
+      const intake = new MentionIntake(pintu, Boolean(credentials));
       const poller = c.TWITTER_MODE === 'webhook' ? null : new MentionPoller({
         reader: createXReader(c.TWITTER_BEARER_TOKEN, c.TWITTER_API_BASE_URL),
         redis: pintu.redis, prefix: pintu.config.PINTU_PREFIX, account: accountOf(c),
@@ -69,17 +61,15 @@ export function createTwitterChannel(env: NodeJS.ProcessEnv = process.env): Omit
       poller?.start();
       const workerConnection = credentials ? connectRedis(pintu.redisUrl, 'worker') : null;
       workerConnection?.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error (X replies)'));
-      const worker = credentials && workerConnection && startXReplyWorker({
-        connection: workerConnection, prefix: pintu.config.PINTU_PREFIX, writer: createXWriter(credentials, c.TWITTER_API_BASE_URL),
-        perSecond: c.TWITTER_REPLIES_PER_SECOND, logger, metrics,
-      });
-      logger.info({ mode: c.TWITTER_MODE, account: c.TWITTER_USERNAME, api: c.TWITTER_API_BASE_URL, replies: Boolean(worker) }, 'X channel on');
+      if (credentials && workerConnection) {
+        pintu.replies.register(xReplySender({ writer: createXWriter(credentials, c.TWITTER_API_BASE_URL), perSecond: c.TWITTER_REPLIES_PER_SECOND, metrics }), workerConnection);
+      }
+      logger.info({ mode: c.TWITTER_MODE, account: c.TWITTER_USERNAME, api: c.TWITTER_API_BASE_URL, replies: Boolean(credentials) }, 'X channel on');
       return {
         poller,
         async stop() {
           await poller?.stop();
-          await worker?.close();
-          await replies?.close();
+          await pintu.replies.unregister('twitter');
           workerConnection?.disconnect();
         },
       };

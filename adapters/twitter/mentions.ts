@@ -1,9 +1,7 @@
-/** One mention in, from the poller or the webhook: normalize, queue the complaint, queue the answer. */
-import type { Queue } from 'bullmq';
-import { ZodError } from 'zod';
+/** One mention in, from the poller or the webhook: normalize, then keep the complaint with its answer. */
 import type { Pintu } from '../../src/pintu.js';
 import { acceptedReply, FORMAT_HELP, statusReply } from '../../src/replies.js';
-import { queueReply, type ReplyJob } from '../../queues/replies.js';
+import type { Reply } from '../../queues/replies.js';
 import { normalizeMention, type Account, type Mention, type MentionOutcome } from './normalize.js';
 
 const TWEET_MAX_CHARS = 280;
@@ -15,44 +13,34 @@ export function fitTweet(text: string): string {
 }
 
 export class MentionIntake {
-  /** `replies` is null when the channel has no user-context credentials: nothing is answered. */
-  constructor(private readonly pintu: Pintu, private readonly replies: Queue<ReplyJob> | null) {}
+  /** `answers` is false when the channel has no user-context credentials: nothing is answered. */
+  constructor(private readonly pintu: Pintu, private readonly answers: boolean) {}
 
   /** Resolves once the complaint (and its answer) are in Redis; rejects when Redis cannot keep them. */
   async take(mention: Mention, account: Account): Promise<MentionOutcome['kind']> {
     const { pintu } = this;
     const outcome = normalizeMention(mention, { account, index: pintu.routes.index(), receivedAt: new Date().toISOString() });
+    const answer = (text: string) => (this.answers ? { reply: (): Reply => ({ channel: 'twitter', to: mention.tweetId, text: fitTweet(text) }) } : {});
+    const base = { channel: 'twitter' as const, dedupKey: mention.tweetId };
     switch (outcome.kind) {
       case 'ignore':
         pintu.metrics.rejected.inc({ channel: 'twitter', reason: outcome.reason });
         break;
       case 'help':
         pintu.metrics.rejected.inc({ channel: 'twitter', reason: 'help' });
-        await this.answer(mention, FORMAT_HELP);
+        await pintu.intake.submit({ ...base, draft: null, ...answer(FORMAT_HELP) });
         break;
-      case 'status':
-        await this.answer(mention, statusReply(await pintu.status.get(outcome.trackingId), outcome.trackingId));
+      case 'status': {
+        const text = statusReply(await pintu.status.get(outcome.trackingId), outcome.trackingId);
+        await pintu.intake.submit({ ...base, draft: null, ...answer(text) });
         break;
-      case 'complaint': {
-        let accepted;
-        try {
-          accepted = await pintu.intake.accept(outcome.draft, mention.tweetId);
-        } catch (err) {
-          if (!(err instanceof ZodError)) throw err;
-          // Not a Redis problem: this tweet can never become a complaint, so it must not block the timeline.
-          pintu.metrics.rejected.inc({ channel: 'twitter', reason: 'invalid' });
-          pintu.logger.error({ tweetId: mention.tweetId, err: err.message }, 'X mention could not become a complaint');
-          return 'ignore';
-        }
-        // Also on a duplicate: the first attempt may have stopped before its answer was queued.
-        await this.answer(mention, acceptedReply(accepted.complaint));
       }
+      case 'complaint':
+        await pintu.intake.submit({
+          ...base, draft: outcome.draft,
+          ...(this.answers && { reply: (complaint) => ({ channel: 'twitter', to: mention.tweetId, text: fitTweet(acceptedReply(complaint!)) }) }),
+        });
     }
     return outcome.kind;
-  }
-
-  private async answer(mention: Mention, text: string): Promise<void> {
-    if (!this.replies) return;
-    await queueReply(this.replies, `tweet-${mention.tweetId}`, { channel: 'twitter', to: mention.tweetId, text: fitTweet(text) });
   }
 }

@@ -6,7 +6,7 @@ import { fieldErrors } from '../../src/app.js';
 import type { ChannelAdapter } from '../../src/channel.js';
 import { canonicalTrackingId, Channel, Level, newComplaintId } from '../../src/complaint.js';
 import type { Pintu } from '../../src/pintu.js';
-import { STATUSES } from '../../src/status.js';
+import { STATUSES, type Status } from '../../src/status.js';
 import { normalizeWebSubmission, WebSubmission } from './normalize.js';
 import { escapeHtml, renderAccepted, renderForm, renderUnavailable } from './page.js';
 
@@ -22,14 +22,26 @@ const StatusBody = z.object({
 
 const statusUrl = (trackingId: string) => `/api/v1/complaints/${trackingId}`;
 
-/** Normalize and queue; the field errors when the submission cannot become a complaint. */
-async function submit(pintu: Pintu, submission: WebSubmission, dedupKey: string | null, messageId: string) {
+/** What a web submission became: a complaint (new, or the one a repeated key made), or field errors. */
+type Submitted =
+  | { ok: true; trackingId: string; status: Status; route: { code: string; name: string } }
+  | { ok: false; fields: Record<string, string> };
+
+/** Normalize and keep; the field errors when the submission cannot become a complaint. */
+async function submit(pintu: Pintu, submission: WebSubmission, dedupKey: string | null, messageId: string): Promise<Submitted> {
   const result = normalizeWebSubmission(submission, { index: pintu.routes.index(), receivedAt: new Date().toISOString(), messageId, address: '/api/v1/complaints' });
   if (!result.ok) {
     pintu.metrics.rejected.inc({ channel: 'web', reason: 'invalid' });
     return result;
   }
-  return { ok: true as const, accepted: await pintu.intake.accept(result.draft, dedupKey) };
+  const outcome = await pintu.intake.submit({ channel: 'web', dedupKey, draft: result.draft });
+  if (outcome.outcome === 'accepted') {
+    const { trackingId, region } = outcome.complaint!;
+    return { ok: true, trackingId, status: 'received', route: { code: region.code, name: region.name } };
+  }
+  if (outcome.outcome !== 'duplicate' || !outcome.trackingId) throw new Error(`unexpected intake outcome ${outcome.outcome}`);
+  // A repeat may have moved on since; it answers as its record says now.
+  return { ok: true, trackingId: outcome.trackingId, status: outcome.status ?? 'received', route: outcome.route ?? { code: result.draft.region.code, name: result.draft.region.name } };
 }
 
 function unavailable(reply: FastifyReply, err: unknown, pintu: Pintu) {
@@ -55,7 +67,7 @@ const webRoutes = async (app: FastifyInstance, { pintu }: { pintu: Pintu }) => {
       const outcome = await submit(pintu, parsed.data, `form:${submissionId}`, submissionId);
       if (!outcome.ok) return again(outcome.fields);
       // Post/Redirect/Get: a refresh shows the tracking number again instead of resubmitting.
-      return reply.code(303).header('location', `/aduan/${outcome.accepted.complaint.trackingId}`).send();
+      return reply.code(303).header('location', `/aduan/${outcome.trackingId}`).send();
     } catch (err) {
       return unavailable(reply, err, pintu).type('text/html; charset=utf-8').send(renderUnavailable());
     }
@@ -83,15 +95,8 @@ const webRoutes = async (app: FastifyInstance, { pintu }: { pintu: Pintu }) => {
     try {
       const outcome = await submit(pintu, req.body, key ? `idem:${key}` : null, messageId);
       if (!outcome.ok) return reply.code(400).send({ error: 'invalid_request', message: 'Some fields are invalid', fields: outcome.fields });
-      const { complaint, duplicate } = outcome.accepted;
-      // A repeat may have moved on since; a new complaint is 'received' by definition.
-      const record = duplicate ? await pintu.status.get(complaint.trackingId) : null;
-      return reply.code(202).header('location', statusUrl(complaint.trackingId)).send({
-        trackingId: complaint.trackingId,
-        status: record?.status ?? 'received',
-        statusUrl: statusUrl(complaint.trackingId),
-        route: { code: complaint.region.code, name: complaint.region.name },
-      });
+      const { trackingId, status, route } = outcome;
+      return reply.code(202).header('location', statusUrl(trackingId)).send({ trackingId, status, statusUrl: statusUrl(trackingId), route });
     } catch (err) {
       return unavailable(reply, err, pintu).send({ error: 'unavailable', message: 'The complaint could not be stored; nothing was kept. Retry with the same Idempotency-Key.' });
     }

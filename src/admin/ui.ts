@@ -46,10 +46,10 @@ export const adminUi = async (app: FastifyInstance, { pintu, tokens }: { pintu: 
 
   const board = new FastifyAdapter();
   board.setBasePath('/admin/queues');
-  const { intake, delivery, deadLetters } = pintu.queues;
+  const { delivery, deadLetters } = pintu.queues;
   // @bull-board/fastify pins its own copy of @bull-board/api: same shape, separate type declarations.
   const serverAdapter = board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'];
-  createBullBoard({ queues: [intake, delivery, deadLetters].map((q) => new BullMQAdapter(q)), serverAdapter });
+  createBullBoard({ queues: [delivery, deadLetters].map((q) => new BullMQAdapter(q)), serverAdapter });
   // Job data carries reporters' identities: the queue dashboard is for admins, not viewers.
   await app.register(async (scope) => {
     scope.addHook('onRequest', async (req, reply) => {

@@ -16,6 +16,7 @@ import { Smsc, type DeliveryResult } from '../../adapters/sms/sim/smsc.js';
 import { newAdminToken } from '../../src/admin/tokens.js';
 import { freePort, startLocalRedis, type LocalRedis } from '../../src/redis.js';
 import { createQueues, type Queues } from '../../queues/topology.js';
+import { recordKeys } from '../../src/status.js';
 import { eventually } from '../helpers/gateway.js';
 import { CountingSink, marker, type Tally } from './counting-sink.js';
 
@@ -77,8 +78,10 @@ export interface FaultRig {
   smsBurst(tag: string, count: number, window?: number): { markers: string[]; done: Promise<DeliveryResult[]> };
   /** X mentions of @lapor1708 with markers `FT-<tag>-<n>`. */
   mentions(tag: string, count: number): string[];
-  /** Resolves once every intake and delivery job is finished (stalled ones included). */
+  /** Resolves once every delivery job is finished (stalled ones included) and every complaint delivered or dead-lettered. */
   settle(timeoutMs?: number): Promise<void>;
+  /** Complaint records in Redis now (accepted complaints, delivered or not). */
+  records(): Promise<number>;
   /** Count at the agency, print `lost=N duplicated=N`, and return the numbers. */
   report(sent: string[], extra?: Record<string, unknown>): Tally;
   close(): Promise<void>;
@@ -108,7 +111,7 @@ export async function startRig(name: string, options: { x?: XSimOptions } = {}):
   db.on('error', () => {});
   const queues = createQueues(db, prefix);
   // The scenario kills this Redis on purpose; its connection errors are expected, not news.
-  for (const q of [queues.intake, queues.delivery, queues.deadLetters]) q.on('error', () => {});
+  for (const q of [queues.delivery, queues.deadLetters]) q.on('error', () => {});
   const processes: PintuProcess[] = [];
   const unexpectedExits: string[] = [];
   const killed = new Set<ChildProcess>();
@@ -173,13 +176,10 @@ export async function startRig(name: string, options: { x?: XSimOptions } = {}):
     },
 
     async settle(timeoutMs = 300_000) {
+      // Jobs still to run, and complaints accepted but neither delivered nor dead-lettered yet.
       const busy = async () => {
-        let n = 0;
-        for (const q of [queues.intake, queues.delivery]) {
-          const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
-          n += Object.values(c).reduce((a, b) => a + b, 0);
-        }
-        return n;
+        const c = await queues.delivery.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+        return Object.values(c).reduce((a, b) => a + b, 0) + (await db.zcard(recordKeys(prefix).undelivered));
       };
       // Idle twice in a row: a job moving between stages is never missed.
       await eventually(async () => {
@@ -187,6 +187,15 @@ export async function startRig(name: string, options: { x?: XSimOptions } = {}):
         await new Promise((r) => setTimeout(r, 500));
         return (await busy()) === 0;
       }, timeoutMs, 500);
+    },
+
+    async records() {
+      let [cursor, n] = ['0', 0];
+      do {
+        const [next, keys] = await db.scan(cursor, 'MATCH', recordKeys(prefix).record('*'), 'COUNT', 1000);
+        [cursor, n] = [next, n + keys.length];
+      } while (cursor !== '0');
+      return n;
     },
 
     report(sent, extra = {}) {

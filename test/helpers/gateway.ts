@@ -3,10 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { Cluster } from 'ioredis';
 import { inject } from 'vitest';
 import { channels as allChannels } from '../../adapters/index.js';
 import { buildApp } from '../../src/app.js';
 import { startSessions, type ChannelAdapter } from '../../src/channel.js';
+import type { Complaint } from '../../src/complaint.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createPintu, type Pintu } from '../../src/pintu.js';
@@ -64,4 +66,24 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${(lastError as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+/**
+ * Every complaint a gateway has kept (its records, under the pipeline's hash tag), in the order they were
+ * accepted. All records share one slot, so on a Redis Cluster they sit on one master: scan each.
+ */
+export async function keptComplaints(pintu: Pintu): Promise<Complaint[]> {
+  const { record } = pintu.status.keys;
+  const nodes = pintu.redis instanceof Cluster ? pintu.redis.nodes('master') : [pintu.redis];
+  const keys: string[] = [];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, found] = await node.scan(cursor, 'MATCH', record('*'), 'COUNT', 1000);
+      keys.push(...found);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  const docs = await Promise.all(keys.map((key) => pintu.redis.hget(key, 'doc')));
+  return docs.filter((d): d is string => !!d).map((d) => JSON.parse(d) as Complaint).sort((a, b) => (a.id < b.id ? -1 : 1));
 }
