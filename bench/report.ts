@@ -55,7 +55,8 @@ export function startNodeOptions(): string[] {
 /** `BENCH_PROFILE=DIR`: the gateway under test writes a V8 CPU profile (--cpu-prof) there when it exits. */
 function profileArgs(): string[] {
   const dir = process.env.BENCH_PROFILE;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+  // BENCH_PERF=1: a symbol map for `perf record -p <pid>` (CPU samples, kernel included, unlike --cpu-prof's wall-clock ones).
+  return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), ...(process.env.BENCH_PERF === '1' ? ['--perf-basic-prof'] : [])];
 }
 
 /** Poll until `check` holds; throws naming `what` after `ms`. */

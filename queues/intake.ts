@@ -2,8 +2,9 @@
  * The producer every channel calls: a citizen message in, durably kept (or an error) out. Messages that arrive
  * together — one SMPP window, concurrent web posts, one X page — are written by one MULTI (see the Batcher):
  * the `complaints` job naming their tracking numbers, then one script that dedups each message on its channel's
- * key, applies the sender's flood cap, writes each complaint's record and its pending reply, and takes reply
- * tokens. The job goes first: should the script fail, the job finds no records and delivers nothing.
+ * key, applies the sender's flood cap, writes each complaint's record and its pending reply, and counts the
+ * replies it may send at once against their channel's rate limit. The job goes first: should the script fail,
+ * the job finds no records and delivers nothing.
  */
 import { createHash } from 'node:crypto';
 import { Job, type Queue } from 'bullmq';
@@ -14,7 +15,7 @@ import type { Metrics } from '../src/metrics.js';
 import type { RedisClient } from '../src/redis.js';
 import { receivedFields, recordKeys, type Status } from '../src/status.js';
 import type { TrackingNumbers } from '../src/tracking.js';
-import { BUCKET_LUA, REPLY_GRACE_MS, replyKeys, type Reply, type ReplyEntry, type ReplyOutbox } from './replies.js';
+import { REPLY_GRACE_MS, type Reply, type ReplyEntry, type ReplyOutbox } from './replies.js';
 import { batchJobOptions, JOB, type DeliveryJob } from './topology.js';
 
 /** One citizen message as a channel hands it in. */
@@ -40,17 +41,18 @@ export type Outcome =
   | { outcome: 'held' };
 
 /** Messages per MULTI at most, and MULTIs in flight per process. */
-const MAX_BATCH = 256;
-const MAX_IN_FLIGHT = 2;
+const MAX_BATCH = 32;
+const MAX_IN_FLIGHT = 4;
 
-const INTAKE = `${BUCKET_LUA}
+const INTAKE = `
 local base, ttl, grace = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local now = now_ms()
-local buckets, i = {}, 5
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+-- Reply limits: BullMQ's limiter counters of the reply queues (a value at or above max means: wait).
+local limits, i = {}, 5
 for _ = 1, tonumber(ARGV[4]) do
-  local key, rate, size = base .. 'replies:rate:' .. ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
-  buckets[ARGV[i]] = {key = key, rate = rate, size = size, tokens = bucket_open(key, rate, size, now)}
-  i = i + 3
+  limits[ARGV[i]] = {key = ARGV[i + 1], max = tonumber(ARGV[i + 2]), duration = ARGV[i + 3], used = tonumber(redis.call('GET', ARGV[i + 1]) or '0'), taken = 0}
+  i = i + 4
 end
 local out, pending, due, undelivered = {}, {}, {}, {}
 while i <= #ARGV do
@@ -78,9 +80,10 @@ while i <= #ARGV do
     if reply_id ~= '' then
       pending[#pending + 1] = reply_id
       pending[#pending + 1] = reply
-      local b = buckets[reply_channel]
-      if b and b.tokens >= 1 then
-        b.tokens = b.tokens - 1
+      local limit = limits[reply_channel]
+      if limit and limit.used < limit.max then
+        limit.used = limit.used + 1
+        limit.taken = limit.taken + 1
         due[#due + 1] = now + grace
         result = 'a+'
       else
@@ -98,12 +101,14 @@ if #pending > 0 then
   redis.call('HSET', base .. 'replies:pending', unpack(pending))
   redis.call('ZADD', base .. 'replies:due', unpack(due))
 end
-for _, b in pairs(buckets) do bucket_close(b.key, b.tokens, b.rate, b.size, now) end
+for _, limit in pairs(limits) do
+  if limit.taken > 0 and redis.call('INCRBY', limit.key, limit.taken) == limit.taken then redis.call('PEXPIRE', limit.key, limit.duration) end
+end
 return out`;
 
 type Scripted = RedisClient & { pintuIntake(undelivered: string, ...args: Array<string | number>): Promise<string[]> };
 
-interface Prepared { submission: Submission; complaint: Complaint | null; reply: ReplyEntry | null }
+interface Prepared { submission: Submission; dedupHash: string | null; complaint: Complaint | null; reply: ReplyEntry | null }
 
 const hash = (text: string, length: number) => createHash('sha256').update(text).digest('hex').slice(0, length);
 
@@ -135,8 +140,11 @@ export class Intake {
     // Not parsed again here: every channel's normalize() is property-tested to produce schema-valid drafts
     // (test/properties*.test.ts). Parsing twice on the way in cost a tenth of a web complaint's CPU.
     const complaint: Complaint | null = submission.draft && { version: 1, id: newComplaintId(), trackingId: await this.tracking.take(), ...submission.draft };
-    const reply = submission.reply ? { id: this.replyId(submission, complaint), reply: submission.reply(complaint) } : null;
-    const outcome = await this.batcher.submit({ submission, complaint, reply });
+    const dedupHash = submission.dedupKey === null ? null : hash(submission.dedupKey, 32);
+    // One reply per citizen message: a repeat of the message (had it been written twice) would name the same reply.
+    const replyId = dedupHash ? `m-${submission.channel}-${dedupHash}` : complaint ? `c-${complaint.trackingId}` : `x-${newComplaintId()}`;
+    const reply = submission.reply ? { id: replyId, reply: submission.reply(complaint) } : null;
+    const outcome = await this.batcher.submit({ submission, dedupHash, complaint, reply });
     if (outcome.outcome === 'accepted' && complaint) {
       this.metrics.complaints.inc({ channel: complaint.channel, level: complaint.region.level, match_type: complaint.region.matchType });
     } else if (outcome.outcome === 'duplicate') {
@@ -145,23 +153,18 @@ export class Intake {
     return outcome;
   }
 
-  /** One reply per citizen message: a repeat of the message (had it been written twice) would name the same reply. */
-  private replyId(submission: Submission, complaint: Complaint | null): string {
-    if (submission.dedupKey !== null) return `m-${submission.channel}-${hash(submission.dedupKey, 32)}`;
-    return complaint ? `c-${complaint.trackingId}` : `x-${newComplaintId()}`;
-  }
-
   private async write(items: Prepared[]): Promise<Outcome[]> {
-    const buckets = this.replies.buckets();
-    const args: Array<string | number> = [this.keys.base, this.config.DEDUP_WINDOW_SECONDS, REPLY_GRACE_MS, buckets.length];
-    for (const b of buckets) args.push(b.channel, b.perSecond, b.size);
+    const limits = this.replies.limits();
+    const args: Array<string | number> = [this.keys.base, this.config.DEDUP_WINDOW_SECONDS, REPLY_GRACE_MS, limits.length];
+    for (const l of limits) args.push(l.channel, l.key, l.max, l.duration);
+    this.metrics.intakeBatch.observe(items.length);
     const trackingIds: string[] = [];
-    for (const { submission, complaint, reply } of items) {
-      const { channel, dedupKey, flood } = submission;
+    for (const { submission, dedupHash, complaint, reply } of items) {
+      const { channel, flood } = submission;
       const fields = complaint ? receivedFields(complaint) : [];
       if (complaint) trackingIds.push(complaint.trackingId);
       args.push(
-        dedupKey === null ? '' : `dedup:${channel}:${hash(dedupKey, 32)}`,
+        dedupHash ? `dedup:${channel}:${dedupHash}` : '',
         flood && flood.perHour > 0 ? `flood:${hash(flood.sender, 24)}:${Math.floor(Date.now() / 3_600_000)}` : '',
         flood?.perHour ?? 0,
         complaint?.trackingId ?? '',
@@ -181,7 +184,7 @@ export class Intake {
     if (!results) throw new Error('intake transaction was discarded');
     for (const [err] of results) if (err) throw err;
     const answers = results.at(-1)![1] as string[];
-    const granted: ReplyEntry[] = [];
+    const direct: ReplyEntry[] = [];
     const queued: ReplyEntry[] = [];
     const outcomes = items.map(({ complaint, reply }, i): Outcome => {
       const answer = answers[i]!;
@@ -191,10 +194,10 @@ export class Intake {
         const [trackingId, status, code, name] = answer.slice(1).split('\n');
         return { outcome: 'duplicate', trackingId: trackingId!, status: (status || null) as Status | null, route: code ? { code, name: name || code } : null };
       }
-      if (reply) (answer === 'a+' ? granted : queued).push(reply);
+      if (reply) (answer === 'a+' ? direct : queued).push(reply);
       return { outcome: 'accepted', complaint };
     });
-    this.replies.dispatch(granted, queued);
+    this.replies.dispatch(direct, queued);
     return outcomes;
   }
 

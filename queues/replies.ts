@@ -1,17 +1,17 @@
 /**
  * Replies to citizens (tracking numbers, format help, status answers). Intake writes each reply durably in the
- * same MULTI as its complaint, as a pending entry (`replies:pending` + `replies:due`), and takes a token from the
- * channel's shared rate bucket when this process can send on that channel now. Then:
- * - with a token, the reply goes out at once on this process's channel session, and its entry is removed;
- * - without one (over the rate, link down, no session here), or when sending fails, the entry is moved to the
- *   durable `replies-<channel>` queue, whose worker (run by the channel's session) takes a token per reply.
- * A process that dies holding entries leaves them due: the sweeper of any process moves them to the queue after
- * the grace period. The rate bucket is one for all gateways (operators limit submit_sm per account).
+ * same MULTI as its complaint, as a pending entry (`replies:pending` + `replies:due`), and counts it against the
+ * channel's rate limit when this process can send on that channel now. Then:
+ * - counted in, the reply goes out at once on this process's channel session, and its entry is removed;
+ * - over the limit, with the link down or no session here, or when sending fails, the entry is moved to the
+ *   durable `replies-<channel>` queue, whose worker (run by the channel's session) BullMQ rate-limits.
+ * Both paths count against the same limit — the reply queue's BullMQ limiter, one for all gateways (operators
+ * limit submit_sm per account): intake increments the limiter's counter as BullMQ's own worker does. A process
+ * that dies holding entries leaves them due: the sweeper of any process queues them after the grace period.
  */
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from '../src/logger.js';
 import type { RedisClient } from '../src/redis.js';
-import { Batcher } from '../src/batcher.js';
 import { bullPrefix, pipelineTag } from './topology.js';
 
 export interface Reply {
@@ -46,6 +46,9 @@ export interface ReplySender {
   send(reply: Reply, attempt: ReplyAttempt): Promise<void>;
 }
 
+/** A channel's reply limit as BullMQ counts it: `max` per window of `duration` ms (below one a second: one per 1/rate s). */
+export interface ReplyLimit { channel: string; key: string; max: number; duration: number }
+
 export const replyQueueName = (channel: string) => `replies-${channel}`;
 
 /** Reply queue job options: retried with backoff; sent replies kept a day for inspection. */
@@ -58,41 +61,19 @@ const SWEEP_BATCH = 200;
 
 export function replyKeys(prefix: string) {
   const base = `${pipelineTag(prefix)}:replies:`;
-  return { pending: `${base}pending`, due: `${base}due`, bucket: (channel: string) => `${base}rate:${channel}` };
+  return {
+    pending: `${base}pending`,
+    due: `${base}due`,
+    /** The BullMQ rate limiter of the channel's reply queue. */
+    limiter: (channel: string) => `${bullPrefix(prefix, replyQueueName(channel))}:${replyQueueName(channel)}:limiter`,
+  };
 }
 
-/** A bucket refills `rate` tokens a second and holds a tenth of a second's worth (at least one): no bursts above the rate. */
-export const bucketSize = (perSecond: number) => Math.max(1, Math.ceil(perSecond / 10));
+export function rateWindow(perSecond: number): { max: number; duration: number } {
+  return perSecond >= 1 ? { max: Math.floor(perSecond), duration: 1000 } : { max: 1, duration: Math.round(1000 / perSecond) };
+}
 
-/**
- * The token bucket in Lua, shared by intake's script and the reply worker's: `bucket_open(key, rate, size, now)`
- * returns the bucket's tokens now; `bucket_close` writes what is left.
- */
-export const BUCKET_LUA = `
-local function bucket_open(key, rate, size, now)
-  local b = redis.call('HMGET', key, 'tokens', 'at')
-  local tokens = tonumber(b[1]) or size
-  local at = tonumber(b[2]) or now
-  return math.min(size, tokens + math.max(0, now - at) * rate / 1000)
-end
-local function bucket_close(key, tokens, rate, size, now)
-  redis.call('HSET', key, 'tokens', tokens, 'at', now)
-  redis.call('PEXPIRE', key, math.ceil(size / rate * 1000) + 1000)
-end
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end`;
-
-/** One token, or how many ms until there is one. */
-const TAKE_TOKEN = `${BUCKET_LUA}
-local rate, size, now = tonumber(ARGV[1]), tonumber(ARGV[2]), now_ms()
-local tokens = bucket_open(KEYS[1], rate, size, now)
-if tokens >= 1 then bucket_close(KEYS[1], tokens - 1, rate, size, now) return 0 end
-bucket_close(KEYS[1], tokens, rate, size, now)
-return math.ceil((1 - tokens) / rate * 1000)`;
-
-/** Due entries: their ids and replies; moved ones are removed by REMOVE after their job is queued. */
+/** Due entries: their ids and replies. */
 const DUE = `
 local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 if #ids == 0 then return {} end
@@ -101,34 +82,23 @@ local out = {}
 for i, id in ipairs(ids) do out[#out + 1] = id; out[#out + 1] = replies[i] or false end
 return out`;
 
-type Scripted = RedisClient & {
-  pintuTakeToken(bucket: string, rate: number, size: number): Promise<number>;
-  pintuDueReplies(pending: string, due: string, now: number, limit: number): Promise<Array<string | null>>;
-};
+type Scripted = RedisClient & { pintuDueReplies(pending: string, due: string, now: number, limit: number): Promise<Array<string | null>> };
 
-interface Registered { sender: ReplySender; worker: Worker<Reply>; pausedUntil: number }
+interface Registered { sender: ReplySender; worker: Worker<Reply> }
 
 export class ReplyOutbox {
   private readonly redis: Scripted;
   private readonly keys: ReturnType<typeof replyKeys>;
   private readonly senders = new Map<string, Registered>();
   private readonly queues = new Map<string, Queue<Reply>>();
-  private readonly removed: Batcher<string, void>;
   private sweeper: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(redis: RedisClient, private readonly prefix: string, private readonly logger: Logger, private readonly onSent?: (channel: string, how: 'direct' | 'queued') => void) {
-    if (!('pintuTakeToken' in redis)) {
-      redis.defineCommand('pintuTakeToken', { numberOfKeys: 1, lua: TAKE_TOKEN });
-      redis.defineCommand('pintuDueReplies', { numberOfKeys: 2, lua: DUE });
-    }
+    if (!('pintuDueReplies' in redis)) redis.defineCommand('pintuDueReplies', { numberOfKeys: 2, lua: DUE });
     this.redis = redis as Scripted;
     this.keys = replyKeys(prefix);
-    this.removed = new Batcher(async (ids) => {
-      await this.redis.multi().hdel(this.keys.pending, ...ids).zrem(this.keys.due, ...ids).exec();
-      return ids.map(() => undefined);
-    }, { maxBatch: 500, maxInFlight: 1 });
   }
 
   /** Sweep due entries into the queues every few seconds (every process does; queuing is idempotent). */
@@ -146,10 +116,11 @@ export class ReplyOutbox {
       connection,
       prefix: bullPrefix(this.prefix, replyQueueName(sender.channel)),
       concurrency: Math.min(64, Math.max(1, Math.ceil(sender.perSecond))),
+      limiter: rateWindow(sender.perSecond),
     });
     worker.on('failed', (job, err) => this.logger.warn({ channel: sender.channel, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'reply not sent; will retry'));
     worker.on('error', (err) => this.logger.warn({ channel: sender.channel, err: err.message }, 'reply worker error'));
-    this.senders.set(sender.channel, { sender, worker, pausedUntil: 0 });
+    this.senders.set(sender.channel, { sender, worker });
     return worker;
   }
 
@@ -161,18 +132,19 @@ export class ReplyOutbox {
     await registered.worker.close();
   }
 
-  /** The rate buckets intake may take tokens from for direct sends: channels this process can send on now. */
-  buckets(): Array<{ channel: string; perSecond: number; size: number }> {
-    const now = Date.now();
-    return [...this.senders.values()]
-      .filter((r) => r.pausedUntil <= now && r.sender.ready())
-      .map(({ sender }) => ({ channel: sender.channel, perSecond: sender.perSecond, size: bucketSize(sender.perSecond) }));
+  /** The limits intake may count direct replies against: channels this process can send on now. */
+  limits(): ReplyLimit[] {
+    return [...this.senders.values()].filter((r) => r.sender.ready())
+      .map(({ sender }) => ({ channel: sender.channel, key: this.keys.limiter(sender.channel), ...rateWindow(sender.perSecond) }));
   }
 
-  /** After intake's MULTI: replies with a token go out now; the others are moved to their queue at once. */
-  dispatch(granted: ReplyEntry[], queued: ReplyEntry[]): void {
-    for (const entry of granted) this.track(this.sendDirect(entry));
+  /**
+   * After intake's MULTI: replies counted in go out now, and leave `pending` together once all are sent; the
+   * others (and any that fail) are moved to their queue at once.
+   */
+  dispatch(direct: ReplyEntry[], queued: ReplyEntry[]): void {
     if (queued.length) this.track(this.sweep(queued.map((e) => e.id)));
+    if (direct.length) this.track(this.sendDirect(direct));
   }
 
   /** Straight into the channel's queue (a reply that need not wait with a complaint: held, re-sent). */
@@ -185,35 +157,37 @@ export class ReplyOutbox {
     void work.finally(() => this.inFlight.delete(work));
   }
 
-  private async sendDirect(entry: ReplyEntry): Promise<void> {
-    const registered = this.senders.get(entry.reply.channel);
-    try {
-      if (!registered) throw new Error(`no ${entry.reply.channel} session in this process`);
-      await registered.sender.send(entry.reply, { id: entry.id, partsSent: 0, savePartsSent: async () => {} });
-    } catch (err) {
-      if (err instanceof RateLimited && registered) await this.pause(registered, err.waitMs);
-      this.logger.warn({ channel: entry.reply.channel, replyId: entry.id, err: (err as Error).message }, 'reply not sent directly; queued');
-      await this.sweep([entry.id]).catch((e: Error) => this.logger.warn({ err: e.message }, 'could not queue a reply; the sweeper will'));
-      return;
+  private async sendDirect(entries: ReplyEntry[]): Promise<void> {
+    const outcomes = await Promise.allSettled(entries.map(async ({ id, reply }) => {
+      const registered = this.senders.get(reply.channel);
+      if (!registered) throw new Error(`no ${reply.channel} session in this process`);
+      try {
+        await registered.sender.send(reply, { id, partsSent: 0, savePartsSent: async () => {} });
+      } catch (err) {
+        // Every gateway's worker (and every direct send, which counts against the same limiter) waits.
+        if (err instanceof RateLimited) await registered.worker.rateLimit(err.waitMs).catch(() => {});
+        throw err;
+      }
+      this.onSent?.(reply.channel, 'direct');
+    }));
+    const sent = entries.filter((_, i) => outcomes[i]!.status === 'fulfilled').map((e) => e.id);
+    const failed = entries.filter((_, i) => outcomes[i]!.status === 'rejected');
+    for (const [i, entry] of entries.entries()) {
+      const outcome = outcomes[i]!;
+      if (outcome.status === 'rejected') this.logger.warn({ channel: entry.reply.channel, replyId: entry.id, err: (outcome.reason as Error).message }, 'reply not sent directly; queued');
     }
-    this.onSent?.(entry.reply.channel, 'direct');
-    // Should this fail, the sweeper sends the reply a second time after the grace period: logged, not hidden.
-    await this.removed.submit(entry.id).catch((err: Error) => this.logger.error({ replyId: entry.id, err: err.message }, 'sent reply still pending: it may be sent again'));
+    await Promise.all([
+      // Should removing fail, the sweeper sends these a second time after the grace period: logged, not hidden.
+      sent.length && this.remove(sent).catch((err: Error) => this.logger.error({ replies: sent.length, err: err.message }, 'sent replies still pending: they may be sent again')),
+      failed.length && this.sweep(failed.map((e) => e.id)).catch((err: Error) => this.logger.warn({ err: err.message }, 'could not queue replies; the sweeper will')),
+    ]);
   }
 
-  /** Every gateway's worker of the channel waits `ms`, and this process sends nothing directly meanwhile. */
-  private async pause(registered: Registered, ms: number): Promise<void> {
-    registered.pausedUntil = Date.now() + ms;
-    await registered.worker.rateLimit(ms).catch(() => {});
+  private async remove(ids: string[]): Promise<void> {
+    await this.redis.multi().hdel(this.keys.pending, ...ids).zrem(this.keys.due, ...ids).exec();
   }
 
   private async sendQueued(sender: ReplySender, job: Job<Reply>, worker: Worker<Reply>): Promise<void> {
-    const paused = (this.senders.get(sender.channel)?.pausedUntil ?? 0) - Date.now();
-    const waitMs = paused > 0 ? paused : await this.redis.pintuTakeToken(this.keys.bucket(sender.channel), sender.perSecond, bucketSize(sender.perSecond));
-    if (waitMs > 0) {
-      await worker.rateLimit(waitMs);
-      throw Worker.RateLimitError();
-    }
     const attempt: ReplyAttempt = {
       id: job.id!,
       partsSent: typeof job.progress === 'number' ? job.progress : 0,
@@ -224,8 +198,7 @@ export class ReplyOutbox {
       this.onSent?.(sender.channel, 'queued');
     } catch (err) {
       if (err instanceof RateLimited) {
-        const registered = this.senders.get(sender.channel);
-        if (registered) await this.pause(registered, err.waitMs);
+        await worker.rateLimit(err.waitMs);
         throw Worker.RateLimitError();
       }
       if (err instanceof Undeliverable) throw new UnrecoverableError(err.message);
@@ -247,8 +220,7 @@ export class ReplyOutbox {
   /** Move entries to their queues: the given ids now, or every entry whose grace is over. Job ids make a repeat harmless. */
   async sweep(ids?: string[]): Promise<void> {
     if (!ids) {
-      if (this.sweeping) return this.sweeping;
-      this.sweeping = this.sweepDue().finally(() => { this.sweeping = null; });
+      this.sweeping ??= this.sweepDue().finally(() => { this.sweeping = null; });
       return this.sweeping;
     }
     const replies = await this.redis.hmget(this.keys.pending, ...ids);
@@ -271,7 +243,7 @@ export class ReplyOutbox {
 
   private async move(entries: Array<[string, string | null]>): Promise<void> {
     await Promise.all(entries.map(([id, json]) => json && this.queue({ id, reply: JSON.parse(json) as Reply })));
-    if (entries.length) await this.redis.multi().hdel(this.keys.pending, ...entries.map(([id]) => id)).zrem(this.keys.due, ...entries.map(([id]) => id)).exec();
+    if (entries.length) await this.remove(entries.map(([id]) => id));
   }
 
   /** Let direct sends finish (their entries stay due for the sweeper if they do not), stop workers and queues. */
@@ -279,7 +251,6 @@ export class ReplyOutbox {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
     await Promise.allSettled([...this.inFlight]);
-    await this.removed.drained();
     await Promise.all([...this.senders.keys()].map((channel) => this.unregister(channel)));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }

@@ -6,7 +6,7 @@
  *                                 group commit)                           │    tracking numbers (queue `delivery`)
  *                                        │ ack the channel (deliver_sm_resp, HTTP 202/200, X checkpoint) after EXEC
  *                                        ▼
- *   reply to the citizen ── sent at once on this process's channel session when it may (shared rate bucket);
+ *   reply to the citizen ── sent at once on this process's channel session when it may (the reply queue's rate limiter);
  *                           otherwise moved from `pending` to the durable `replies-<channel>` queue (queues/replies.ts)
  *
  *   delivery worker ── `complaints` job: claim the records (received → routed), POST each to its route's webhook
@@ -22,9 +22,9 @@
  * stays in the `undelivered` set, which the reconciler turns into `deliver` jobs (a lost batch job cannot lose it).
  *
  * Keys: everything a batch writes — BullMQ's `delivery` queue, records, dedup keys, flood counters, pending
- * replies, the reply rate buckets — shares one hash tag (`pipelineTag`), because one MULTI writes them together
- * (a Redis Cluster runs a transaction only within one slot). Dead letters, held complaints and the per-channel
- * reply queues have tags of their own.
+ * replies, the reply queues' rate limiters — shares one hash tag (`pipelineTag`), because one MULTI writes them
+ * together (a Redis Cluster runs a transaction only within one slot). Dead letters and held complaints have tags
+ * of their own.
  */
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type { Complaint } from '../src/complaint.js';
@@ -44,7 +44,10 @@ export const pipelineTag = (prefix: string) => `{${prefix}:complaints}`;
  * Every Queue and Worker is made with it.
  */
 export const bullPrefix = (prefix: string, queueName: string) =>
-  queueName === QUEUE_NAMES.delivery ? pipelineTag(prefix) : `{${prefix}:${queueName}}`;
+  sharesPipelineTag(queueName) ? pipelineTag(prefix) : `{${prefix}:${queueName}}`;
+
+/** The delivery queue (intake adds its jobs) and the reply queues (intake shares their rate limiters) live with the records. */
+const sharesPipelineTag = (queueName: string) => queueName === QUEUE_NAMES.delivery || queueName.startsWith('replies-');
 
 /** A batch of complaints written by one intake MULTI: their tracking numbers (a number whose record was not written — a duplicate — is skipped). */
 export interface BatchJob { trackingIds: string[] }

@@ -6,7 +6,7 @@ import type { Logger } from '../src/logger.js';
 import type { Metrics } from '../src/metrics.js';
 import type { RedisClient } from '../src/redis.js';
 import type { RouteRegistry } from '../src/route-registry.js';
-import type { StatusStore } from '../src/status.js';
+import { claimedComplaint, type StatusStore } from '../src/status.js';
 import { deliveryProcessor } from './delivery.js';
 import { deadLetter } from './dead-letters.js';
 import { bullPrefix, createQueues, deliverJobId, deliverJobOptions, JOB, QUEUE_NAMES, type DeliveryJob, type Queues } from './topology.js';
@@ -60,7 +60,7 @@ async function giveUp(deps: WorkerDeps & { queues: Queues }, job: Job<DeliveryJo
     return;
   }
   const claimed = await deps.status.claimOne(job.data.trackingId);
-  if (claimed) await deadLetter(deps, claimed.complaint, claimed.routeCode, `${job.queueName}: ${err.message}`, job.attemptsMade + (job.data.priorAttempts ?? 0));
+  if (claimed) await deadLetter(deps, claimedComplaint(claimed), claimed.routeCode, `${job.queueName}: ${err.message}`, job.attemptsMade + (job.data.priorAttempts ?? 0));
 }
 
 /**

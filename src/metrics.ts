@@ -31,6 +31,10 @@ export function createMetrics() {
       name: 'pintu_replies_sent_total', help: 'Replies sent to citizens: at once by the receiving process, or through the reply queue',
       labelNames: ['channel', 'how'] as const, registers: [registry],
     }),
+    intakeBatch: new Histogram({
+      name: 'pintu_intake_batch_messages', help: 'Citizen messages written by one intake transaction (grows with load)',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 256], registers: [registry],
+    }),
     queueDepth: new Gauge({
       name: 'pintu_queue_jobs', help: 'Jobs per queue and state',
       labelNames: ['queue', 'state'] as const, registers: [registry],

@@ -25,8 +25,14 @@ export interface StatusRecord {
   failReason: string | null;
 }
 
-/** A complaint the delivery worker is to deliver now, with the route its record points at. */
-export interface Claimed { complaint: Complaint; routeCode: string }
+/**
+ * A complaint the delivery worker is to deliver now, with the route its record points at. The complaint stays the
+ * JSON intake wrote (`doc`): a delivery sends it as it is, and only an anonymous one is parsed (to withhold the identity).
+ */
+export interface Claimed { trackingId: string; complaintId: string; channel: Channel; receivedAt: string; /** null: not recorded, read the complaint */ anonymous: boolean | null; doc: string; routeCode: string }
+
+/** The complaint a claim carries, parsed. */
+export const claimedComplaint = (claimed: Claimed) => JSON.parse(claimed.doc) as Complaint;
 
 export interface Delivered { trackingId: string; routeCode: string; routeName: string; deliveredAt: string }
 
@@ -45,33 +51,40 @@ export function recordKeys(prefix: string) {
 export function receivedFields(complaint: Complaint): string[] {
   return [
     'id', complaint.id, 'channel', complaint.channel, 'receivedAt', complaint.receivedAt, 'status', 'received',
-    'route', complaint.region.code, 'routeName', complaint.region.name, 'doc', JSON.stringify(complaint),
+    'route', complaint.region.code, 'routeName', complaint.region.name, 'anonymous', complaint.reporter.anonymous ? '1' : '0',
+    'doc', JSON.stringify(complaint),
   ];
 }
 
 /** Status ranks: a stage never moves a record backwards (a re-run or replayed job can finish out of order). */
 const RANK_LUA = `local rank = {received=0, routed=1, failed=2, delivered=3}`;
 
+/** What a claim reads of a record, in this order (the script returns them flat, one run per complaint). */
+const CLAIMED_FIELDS = ['status', 'doc', 'route', 'id', 'channel', 'receivedAt', 'anonymous'] as const;
+const CLAIMED_LUA = `local fields = {${CLAIMED_FIELDS.map((f) => `'${f}'`).join(', ')}}`;
+
 /** Records to deliver: received ones become routed; those already delivered or dead-lettered are skipped. */
-const CLAIM = `${RANK_LUA}
+const CLAIM = `${CLAIMED_LUA}
 local out = {}
 for i = 3, #ARGV do
   local key = ARGV[1] .. 'complaint:' .. ARGV[i]
-  local h = redis.call('HMGET', key, 'status', 'doc', 'route')
+  local h = redis.call('HMGET', key, unpack(fields))
   if h[1] == 'received' then redis.call('HSET', key, 'status', 'routed', 'routedAt', ARGV[2]) end
   if h[1] == 'received' or h[1] == 'routed' then
-    out[#out + 1] = h[2]
-    out[#out + 1] = h[3]
+    out[#out + 1] = ARGV[i]
+    for f = 2, #fields do out[#out + 1] = h[f] or '' end
   end
 end
 return out`;
 
 /** One record, whatever its status but delivered (a replay delivers a dead letter again). */
-const CLAIM_ONE = `
-local h = redis.call('HMGET', KEYS[1], 'status', 'doc', 'route')
+const CLAIM_ONE = `${CLAIMED_LUA}
+local h = redis.call('HMGET', KEYS[1], unpack(fields))
 if not h[1] or h[1] == 'delivered' then return false end
 if h[1] == 'received' then redis.call('HSET', KEYS[1], 'status', 'routed', 'routedAt', ARGV[1]) end
-return {h[2], h[3]}`;
+local out = {ARGV[2]}
+for f = 2, #fields do out[#out + 1] = h[f] or '' end
+return out`;
 
 /** Deliveries, 4 arguments each (tracking number, route, route name, time); they leave the undelivered set. */
 const DELIVERED = `${RANK_LUA}
@@ -96,11 +109,16 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 return 1`;
 
 type Scripted = Redis & {
-  pintuClaim(key: string, ...args: string[]): Promise<Array<string | null>>;
-  pintuClaimOne(key: string, now: string): Promise<[string, string] | null>;
+  pintuClaim(key: string, ...args: string[]): Promise<string[]>;
+  pintuClaimOne(key: string, now: string, trackingId: string): Promise<string[] | null>;
   pintuDelivered(key: string, ...args: string[]): Promise<number>;
   pintuFailed(record: string, undelivered: string, trackingId: string, at: string, reason: string): Promise<number>;
 };
+
+function claimedAt(flat: string[], i: number): Claimed {
+  const [trackingId, doc, routeCode, complaintId, channel, receivedAt, anonymous] = flat.slice(i, i + CLAIMED_FIELDS.length) as string[];
+  return { trackingId: trackingId!, doc: doc!, routeCode: routeCode!, complaintId: complaintId!, channel: channel as Channel, receivedAt: receivedAt!, anonymous: anonymous === '1' ? true : anonymous === '0' ? false : null };
+}
 
 const RECORD_FIELDS = ['id', 'channel', 'status', 'route', 'routeName', 'receivedAt', 'routedAt', 'deliveredAt', 'failedAt', 'failReason'] as const;
 
@@ -124,14 +142,14 @@ export class StatusStore {
   async claim(trackingIds: string[]): Promise<Claimed[]> {
     const flat = await this.redis.pintuClaim(this.keys.undelivered, this.keys.base, new Date().toISOString(), ...trackingIds);
     const claimed: Claimed[] = [];
-    for (let i = 0; i < flat.length; i += 2) claimed.push({ complaint: JSON.parse(flat[i]!) as Complaint, routeCode: flat[i + 1]! });
+    for (let i = 0; i < flat.length; i += CLAIMED_FIELDS.length) claimed.push(claimedAt(flat, i));
     return claimed;
   }
 
   /** One complaint to deliver now, or null when it is delivered already (or unknown). */
   async claimOne(trackingId: string): Promise<Claimed | null> {
-    const found = await this.redis.pintuClaimOne(this.keys.record(trackingId), new Date().toISOString());
-    return found ? { complaint: JSON.parse(found[0]) as Complaint, routeCode: found[1] } : null;
+    const found = await this.redis.pintuClaimOne(this.keys.record(trackingId), new Date().toISOString(), trackingId);
+    return found ? claimedAt(found, 0) : null;
   }
 
   async delivered(deliveries: Delivered[]): Promise<void> {

@@ -5,7 +5,7 @@
  * be reused and stops reading silently after a parse error.
  */
 import type { Logger } from '../../src/logger.js';
-import { smpp, STATUS, type PDU, type Session } from './smpp.js';
+import { responseBytes, sendRequestBytes, smpp, STATUS, submitSmBytes, type PDU, type Session, type SubmitSm } from './smpp.js';
 import type { SmppEndpoint } from './config.js';
 
 export type BindType = 'transceiver' | 'receiver' | 'transmitter';
@@ -27,6 +27,8 @@ export interface LinkOptions {
 
 interface Connection {
   session: Session;
+  /** Writes are being gathered for one system call (see corked()). */
+  corked: boolean;
   bound: boolean;
   inFlight: number;
   /** Bind timeout, then the enquire_link interval and its watchdog. */
@@ -40,6 +42,22 @@ const RECONNECT_MIN_MS = 250;
 function clearTimers(conn: Connection): void {
   for (const t of conn.timers) clearTimeout(t);
   conn.timers.clear();
+}
+
+/**
+ * The session, with its socket corked until the event loop turns: the answers to one intake batch (and the replies
+ * sent with them) are resolved together, and go out in one write instead of one system call each.
+ */
+function corked(conn: Connection): Session {
+  if (!conn.corked) {
+    conn.corked = true;
+    conn.session.socket.cork();
+    setImmediate(() => {
+      conn.corked = false;
+      conn.session.socket.uncork();
+    });
+  }
+  return conn.session;
 }
 
 function failPending(conn: Connection, reason: string): void {
@@ -73,7 +91,7 @@ export class SmppLink {
   private connect(): void {
     const { endpoint, bind } = this.options;
     const session = smpp.connect({ url: endpoint.url });
-    const conn: Connection = { session, bound: false, inFlight: 0, timers: new Set(), pending: new Set() };
+    const conn: Connection = { session, corked: false, bound: false, inFlight: 0, timers: new Set(), pending: new Set() };
     this.current = conn;
     const bindTimeout = setTimeout(() => this.drop(conn, 'no bind_resp in time'), this.options.responseTimeoutMs + 5000);
     conn.timers.add(bindTimeout);
@@ -139,21 +157,21 @@ export class SmppLink {
       this.log.error({ err: (err as Error).message }, 'mo message not kept; answering 0x64 so the SMSC retries');
       status = STATUS.RX_T_APPN;
     }
-    session.send(pdu.response({ command_status: status }));
+    corked(conn).socket.write(responseBytes(pdu.command_id, status, pdu.sequence_number));
     conn.inFlight--;
     if (session.paused && conn.inFlight < this.options.maxInFlight && conn === this.current) session.resume();
   }
 
-  /** Send a request on the bound session and wait for its response. */
-  async request(command: 'submit_sm', params: Record<string, unknown>, timeoutMs = this.options.responseTimeoutMs): Promise<PDU> {
+  /** Send a submit_sm on the bound session and wait for its response. */
+  async submit(pdu: SubmitSm, timeoutMs = this.options.responseTimeoutMs): Promise<PDU> {
     const conn = this.current;
     if (!conn?.bound || this.stopping) throw new Error(this.stopping ? 'smpp link is stopping' : 'smpp link is not bound');
     return new Promise((ok, fail) => {
       const settle = () => { clearTimeout(timer); conn.pending.delete(failNow); };
       const failNow = (err: Error) => { settle(); fail(err); };
-      const timer = setTimeout(() => failNow(new Error(`no ${command}_resp within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => failNow(new Error(`no submit_sm_resp within ${timeoutMs} ms`)), timeoutMs);
       conn.pending.add(failNow);
-      const sent = conn.session.send(new smpp.PDU(command, params), (resp) => { settle(); ok(resp); });
+      const sent = sendRequestBytes(corked(conn), (sequence) => submitSmBytes(pdu, sequence), (resp) => { settle(); ok(resp); });
       if (!sent) failNow(new Error('smpp socket is not writable'));
     });
   }

@@ -8,10 +8,10 @@ import { RateLimited, type Reply, type ReplyAttempt, type ReplySender } from '..
 import { encodeSms, udhFor } from './codec.js';
 import type { SmsConfig } from './config.js';
 import type { SmppLink } from './link.js';
-import { ESM, STATUS } from './smpp.js';
+import { ESM, STATUS, type SubmitSm } from './smpp.js';
 
 /** submit_sm bodies for a reply; the reference is derived from the reply's id so a retry reuses it. */
-export function replyPdus(reply: Reply, shortcode: string, replyId: string): Array<Record<string, unknown>> {
+export function replyPdus(reply: Reply, shortcode: string, replyId: string): SubmitSm[] {
   const { dataCoding, parts } = encodeSms(reply.text);
   const ref = createHash('sha256').update(replyId).digest()[0]!;
   return parts.map((body, i) => ({
@@ -43,7 +43,7 @@ export function smsSender(config: SmsConfig, transmitters: SmppLink[]): ReplySen
       const pdus = replyPdus(reply, config.SMPP_SHORTCODE, attempt.id);
       // Parts already accepted by the SMSC are not sent again when a later part's retry runs.
       for (let i = attempt.partsSent; i < pdus.length; i++) {
-        const resp = await transmitter.request('submit_sm', pdus[i]!);
+        const resp = await transmitter.submit(pdus[i]!);
         if (resp.command_status === STATUS.THROTTLED) throw new RateLimited(1000, 'the SMSC throttled submit_sm (0x58)');
         if (resp.command_status !== STATUS.OK) throw new Error(`submit_sm refused with status 0x${resp.command_status.toString(16)}`);
         // Progress matters only when a later part can still fail (a one-part reply is sent or not).

@@ -16,11 +16,15 @@ declare module 'smpp' {
 
   export const PDU: {
     new (command: string, options?: Record<string, unknown>): PDU;
+    fromBuffer(buffer: Buffer): PDU;
   };
 
   export interface Session extends EventEmitter {
     socket: Socket;
     paused: boolean;
+    /** The last sequence number it used, and the callbacks waiting for responses by sequence number. */
+    sequence: number;
+    _callbacks: Record<number, (resp: PDU) => void>;
     send(pdu: PDU, responseCallback?: (resp: PDU) => void, sendCallback?: (pdu: PDU) => void): boolean;
     pause(): void;
     resume(): void;

@@ -6,21 +6,32 @@ export interface Delivery { headers: IncomingHttpHeaders; rawBody: string; body:
 export interface AgencySink {
   url: string;
   received: Delivery[];
+  /** performance.now() of the last request received. */
+  lastReceivedAt: number;
   /** Status codes to answer, in order; after they run out, `fallback`. */
   script: number[];
   fallback: number;
   /** Milliseconds to wait before answering (an agency that is slow, not down). */
   delayMs: number;
+  /** When set, a GET is answered 200 text/plain with this text (the reply body Kannel's get-url sends back as an SMS). */
+  replyText?: (query: URLSearchParams) => string;
   close(): Promise<void>;
 }
 
 export async function startAgencySink(script: number[] = [], fallback = 200): Promise<AgencySink> {
-  const sink: AgencySink = { url: '', received: [], script: [...script], fallback, delayMs: 0, close: async () => {} };
+  const sink: AgencySink = { url: '', received: [], lastReceivedAt: 0, script: [...script], fallback, delayMs: 0, close: async () => {} };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      sink.lastReceivedAt = performance.now();
       const rawBody = Buffer.concat(chunks).toString('utf8');
+      if (req.method === 'GET' && sink.replyText) {
+        const query = new URL(req.url ?? '/', 'http://sink').searchParams;
+        sink.received.push({ headers: req.headers, rawBody: '', body: Object.fromEntries(query), status: 200 });
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(sink.replyText(query));
+        return;
+      }
       const status = sink.script.length ? sink.script.shift()! : sink.fallback;
       let body: unknown;
       try { body = JSON.parse(rawBody); } catch { body = undefined; }
