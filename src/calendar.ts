@@ -101,6 +101,9 @@ function localDay(at: number, zone: Zone): { day: number; ms: number } {
   return { day, ms: local - day * DAY_MS };
 }
 
+/** The local day number of an instant: days since 1970-01-01 in that zone. */
+export const localDayNumber = (at: Date, zone: Zone): number => localDay(at.getTime(), zone).day;
+
 /** The local date of an instant, "YYYY-MM-DD". */
 export function localDate(at: Date, zone: Zone): string {
   return new Date(localDay(at.getTime(), zone).day * DAY_MS).toISOString().slice(0, 10);

@@ -5,15 +5,17 @@
  * MULTI or Lua script, so an event is counted exactly once with the state change that causes it. Every key
  * starts with the caller's hash-tagged prefix (`{pintu:complaints}`), so on a Redis Cluster they share its slot.
  *
- * Layout, per region and local month (the region's own time zone decides the day of an event):
- * - `<prefix>:perf:<code>:<YYYY-MM>` — one string of u32 counters written with BITFIELD INCRBY:
- *   [month totals row][first-response histogram][follow-up histogram][day 1 row]…[day 31 row].
- *   A row holds delivered, first response (count, within deadline), follow-up (same), resolved, re-routed and
- *   received per channel. A whole month is one GETRANGE of its head; part of a month, a GETRANGE of its day rows.
+ * Layout, per region and local year (the region's own time zone decides the day of an event):
+ * - `<prefix>:perf:<code>:<YYYY>` — one string of u32 counters written with BITFIELD INCRBY: a year head and
+ *   twelve month heads (each a totals row, a first-response and a follow-up histogram), then 366 day rows. A row
+ *   holds delivered, first response (count, within deadline), follow-up (same), resolved, re-routed and received
+ *   per channel. An event increments its year's, its month's and its day's row (and histogram buckets) in ONE
+ *   command. A whole year is one GETRANGE of its head, whole months of their heads, part of a month of its day
+ *   rows; a period is read as the cheaper of its parts added up or the year minus the rest.
  * - `<prefix>:perf:<code>:<YYYY-MM>:log` — two bytes per response (day, stage, histogram bucket), APPENDed, so a
- *   period that starts or ends mid-month still gets its percentiles (the month histogram covers whole months).
+ *   period that starts or ends mid-month still gets its percentiles (the month heads cover whole months).
  * - `<prefix>:perf:overdue` — a hash of live overdue counts per region (HINCRBY ±1).
- * One event costs one or two commands (a response: BITFIELD + APPEND).
+ * One event costs one command, a response two (BITFIELD + APPEND).
  *
  * Percentiles come from log-spaced buckets (1 s to 10,000 h, 254 buckets): a reported median or p90 is within
  * PERCENTILE_RELATIVE_ERROR (±3.5 %) of the true nearest-rank value; below 1 s it is reported as 0.5 s, and
@@ -21,7 +23,7 @@
  */
 import type { ChainableCommander } from 'ioredis';
 import { z } from 'zod';
-import { dayNumber, localDate, zoneOf } from './calendar.js';
+import { dayNumber, localDayNumber, zoneOf } from './calendar.js';
 import type { Level } from './complaint.js';
 import type { RedisClient } from './redis.js';
 import { NATIONAL_CODE, type Route } from './route.js';
@@ -49,10 +51,14 @@ const ROW = SLOT.channels + CHANNEL_SLOTS;
 const BUCKETS = 256;
 /** u32 index of bucket 0 of each stage's month histogram. */
 const HISTOGRAM = { firstResponse: ROW, followUp: ROW + BUCKETS } as const;
-/** Month totals and the two histograms: what a whole-month read fetches. */
+/** A head: a totals row and the two histograms, for the whole year (head 0) or a month (heads 1–12). */
 const HEAD = ROW + 2 * BUCKETS;
-const dayRow = (day: number) => HEAD + (day - 1) * ROW;
+const YEAR_HEAD = 0;
+/** u32 index of head `head`, and of the row of day `dayOfYear` (0–365). */
+const headAt = (head: number) => head * HEAD;
+const dayRow = (dayOfYear: number) => 13 * HEAD + dayOfYear * ROW;
 
+const DAY_MS = 86_400_000;
 const MIN_MS = 1000;
 const MAX_MS = 10_000 * 3_600_000;
 /** Buckets 1..254 are log-spaced over [1 s, 10,000 h); 0 is below, 255 at or above. */
@@ -97,7 +103,7 @@ const HASH_TAG = /\{[^{}]+\}/;
 export function performanceKeys(prefix: string) {
   if (!HASH_TAG.test(prefix)) throw new PerformanceError(`the performance key prefix must contain a hash tag like {pintu:complaints} (got ${JSON.stringify(prefix)})`);
   return {
-    month: (code: string, month: string) => `${prefix}:perf:${code}:${month}`,
+    year: (code: string, year: string) => `${prefix}:perf:${code}:${year}`,
     log: (code: string, month: string) => `${prefix}:perf:${code}:${month}:log`,
     overdue: `${prefix}:perf:overdue`,
   };
@@ -108,8 +114,19 @@ const channelSlot = (channel: string) => {
   return SLOT.channels + (index === -1 ? CHANNEL_SLOTS - 1 : index);
 };
 
-/** BITFIELD INCRBY of `slot` in the month totals row and in the event's day row. */
-const incrementMonthAndDay = (slot: number, day: number) => ['INCRBY', 'u32', `#${slot}`, 1, 'INCRBY', 'u32', `#${dayRow(day) + slot}`, 1];
+/** Where an event lands: its local year, month (0–11), day of the month (1–31) and day of the year (0–365). */
+function placeOf(code: string, at: Date) {
+  const dayNumber = localDayNumber(at, zoneOf(code));
+  const date = new Date(dayNumber * DAY_MS);
+  const year = date.getUTCFullYear();
+  return { year: String(year), month: date.getUTCMonth(), day: date.getUTCDate(), dayOfYear: dayNumber - Date.UTC(year, 0, 1) / DAY_MS };
+}
+type Place = ReturnType<typeof placeOf>;
+
+const increment = (index: number) => ['INCRBY', 'u32', `#${index}`, 1];
+/** BITFIELD INCRBY of `slot` in the event's year and month heads (`headSlot`) and in its day row (`rowSlot`). */
+const incrementHeads = (headSlot: number, place: Place) => [...increment(headAt(YEAR_HEAD) + headSlot), ...increment(headAt(1 + place.month) + headSlot)];
+const incrementMonthAndDay = (slot: number, place: Place) => [...incrementHeads(slot, place), ...increment(dayRow(place.dayOfYear) + slot)];
 
 /** Two ASCII bytes: day (5 bits), stage (1 bit) and the bucket's high bit; then the bucket's low 7 bits. */
 function logRecord(day: number, stage: ResponseStage, bucket: number): string {
@@ -121,24 +138,23 @@ export function performanceOps(prefix: string, event: PerformanceEvent): RedisOp
   const keys = performanceKeys(prefix);
   if (event.type === 'overdue') return [{ command: 'HINCRBY', key: keys.overdue, args: [event.code, event.delta] }];
   if (!(event.at instanceof Date) || Number.isNaN(event.at.getTime())) throw new PerformanceError(`event ${event.type} for ${event.code}: "at" must be a valid Date`);
-  const date = localDate(event.at, zoneOf(event.code));
-  const month = date.slice(0, 7);
-  const day = Number(date.slice(8, 10));
-  const key = keys.month(event.code, month);
+  const place = placeOf(event.code, event.at);
+  const key = keys.year(event.code, place.year);
   switch (event.type) {
-    case 'received': return [{ command: 'BITFIELD', key, args: incrementMonthAndDay(channelSlot(event.channel), day) }];
+    case 'received': return [{ command: 'BITFIELD', key, args: incrementMonthAndDay(channelSlot(event.channel), place) }];
     case 'delivered':
     case 'resolved':
-    case 'reRouted': return [{ command: 'BITFIELD', key, args: incrementMonthAndDay(SLOT[event.type], day) }];
+    case 'reRouted': return [{ command: 'BITFIELD', key, args: incrementMonthAndDay(SLOT[event.type], place) }];
     case 'firstResponse':
     case 'followUp': {
       const bucket = bucketOf(event.durationMs);
       const args = [
-        ...incrementMonthAndDay(SLOT[event.type], day),
-        ...(event.withinDeadline ? incrementMonthAndDay(SLOT[`${event.type}Within`], day) : []),
-        'INCRBY', 'u32', `#${HISTOGRAM[event.type] + bucket}`, 1,
+        ...incrementMonthAndDay(SLOT[event.type], place),
+        ...(event.withinDeadline ? incrementMonthAndDay(SLOT[`${event.type}Within`], place) : []),
+        ...incrementHeads(HISTOGRAM[event.type] + bucket, place),
       ];
-      return [{ command: 'BITFIELD', key, args }, { command: 'APPEND', key: keys.log(event.code, month), args: [logRecord(day, event.type, bucket)] }];
+      const month = `${place.year}-${String(place.month + 1).padStart(2, '0')}`;
+      return [{ command: 'BITFIELD', key, args }, { command: 'APPEND', key: keys.log(event.code, month), args: [logRecord(place.day, event.type, bucket)] }];
     }
   }
 }
@@ -199,20 +215,60 @@ const MAX_PERIOD_DAYS = 5 * 366;
 interface Tally { counters: Float64Array; firstResponse: Float64Array; followUp: Float64Array }
 const newTally = (): Tally => ({ counters: new Float64Array(ROW), firstResponse: new Float64Array(BUCKETS), followUp: new Float64Array(BUCKETS) });
 
-/** The months a period touches, each with the days of it that belong to the period (whole = all of them). */
-function monthsOf(from: string, to: string): Array<{ month: string; first: number; last: number; whole: boolean }> {
-  const months = [];
-  let year = Number(from.slice(0, 4));
-  let month = Number(from.slice(5, 7));
-  for (;;) {
-    const id = `${year}-${String(month).padStart(2, '0')}`;
-    const length = new Date(Date.UTC(year, month, 0)).getUTCDate();
-    const first = id === from.slice(0, 7) ? Number(from.slice(8, 10)) : 1;
-    const last = id === to.slice(0, 7) ? Number(to.slice(8, 10)) : length;
-    months.push({ month: id, first, last, whole: first === 1 && last === length });
-    if (id === to.slice(0, 7)) return months;
-    if (++month > 12) { month = 1; year++; }
+/**
+ * What a period reads of one region's year key: runs of heads (the year's, months'), and part months (day rows
+ * and their log), each added or subtracted — "2025 minus 1–15 January" is cheaper than eleven months and a half.
+ */
+type Part =
+  | { sign: 1 | -1; kind: 'heads'; year: string; first: number; last: number }
+  | { sign: 1 | -1; kind: 'days'; year: string; month: string; first: number; last: number; firstDayOfYear: number; lastDayOfYear: number };
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const monthLength = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+/** Roughly what a part costs to fetch, in u32s (a command's own cost counted as a few hundred). */
+const cost = (parts: Part[]) => parts.reduce((sum, p) => sum + 300 + (p.kind === 'heads' ? (p.last - p.first + 1) * HEAD : (p.last - p.first + 1) * ROW + 50), 0);
+
+/** Days `first`..`last` (day numbers) of one year as whole-month heads and part months, all with `sign`. */
+function addedParts(year: number, first: number, last: number, sign: 1 | -1): Part[] {
+  const parts: Part[] = [];
+  const y = String(year);
+  const january1 = Date.UTC(year, 0, 1) / DAY_MS;
+  for (let month = 1; month <= 12; month++) {
+    const start = Date.UTC(year, month - 1, 1) / DAY_MS;
+    const end = start + monthLength(year, month) - 1;
+    const a = Math.max(first, start);
+    const b = Math.min(last, end);
+    if (a > b) continue;
+    const previous = parts.at(-1);
+    if (a === start && b === end) {
+      if (previous?.kind === 'heads' && previous.last === month - 1) previous.last = month;
+      else parts.push({ sign, kind: 'heads', year: y, first: month, last: month });
+    } else {
+      parts.push({ sign, kind: 'days', year: y, month: `${y}-${pad(month)}`, first: a - start + 1, last: b - start + 1, firstDayOfYear: a - january1, lastDayOfYear: b - january1 });
+    }
   }
+  return parts;
+}
+
+/** The cheapest parts that add up to the period: per year, its days directly, or the year head minus the rest. */
+function partsOf(from: string, to: string): Part[] {
+  const start = dayNumber(from)!;
+  const end = dayNumber(to)!;
+  const parts: Part[] = [];
+  for (let year = Number(from.slice(0, 4)); year <= Number(to.slice(0, 4)); year++) {
+    const january1 = Date.UTC(year, 0, 1) / DAY_MS;
+    const december31 = Date.UTC(year + 1, 0, 1) / DAY_MS - 1;
+    const a = Math.max(start, january1);
+    const b = Math.min(end, december31);
+    const direct = addedParts(year, a, b, 1);
+    const complement: Part[] = [
+      { sign: 1, kind: 'heads', year: String(year), first: YEAR_HEAD, last: YEAR_HEAD },
+      ...addedParts(year, january1, a - 1, -1),
+      ...addedParts(year, b + 1, december31, -1),
+    ];
+    parts.push(...(cost(complement) < cost(direct) ? complement : direct));
+  }
+  return parts;
 }
 
 function checkPeriod(from: string, to: string): void {
@@ -224,33 +280,28 @@ function checkPeriod(from: string, to: string): void {
   if (end - start + 1 > MAX_PERIOD_DAYS) throw new PerformanceError(`to: a period may cover at most ${MAX_PERIOD_DAYS} days`);
 }
 
-/** Add day rows (big-endian u32s, `into.length` per row) from `bytes` into `into`. */
-function addRows(bytes: Buffer, into: Float64Array): void {
+/** Add (sign 1) or subtract (−1) big-endian u32s: day rows into the counters, heads into counters and histograms. */
+function addU32s(bytes: Buffer, kind: 'heads' | 'days', sign: 1 | -1, tally: Tally): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length - (bytes.length % 4));
-  for (let i = 0, n = view.byteLength / 4; i < n; i++) {
-    const v = view.getUint32(i * 4);
-    if (v !== 0) into[i % into.length]! += v;
-  }
-}
-
-function addHead(bytes: Buffer, tally: Tally): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length - (bytes.length % 4));
+  const width = kind === 'heads' ? HEAD : ROW;
   for (let i = 0, n = view.byteLength / 4; i < n; i++) {
     const v = view.getUint32(i * 4);
     if (v === 0) continue;
-    if (i < ROW) tally.counters[i]! += v;
-    else if (i < HISTOGRAM.followUp) tally.firstResponse[i - HISTOGRAM.firstResponse]! += v;
-    else tally.followUp[i - HISTOGRAM.followUp]! += v;
+    const slot = i % width;
+    if (slot < ROW) tally.counters[slot]! += sign * v;
+    else if (slot < HISTOGRAM.followUp) tally.firstResponse[slot - HISTOGRAM.firstResponse]! += sign * v;
+    else tally.followUp[slot - HISTOGRAM.followUp]! += sign * v;
   }
 }
 
-function addLog(bytes: Buffer, first: number, last: number, tally: Tally): void {
+/** Add or subtract the responses of days `first`..`last` of a month log to the histograms. */
+function addLog(bytes: Buffer, first: number, last: number, sign: 1 | -1, tally: Tally): void {
   for (let i = 0; i + 1 < bytes.length; i += 2) {
     const high = bytes[i]!;
     const day = high & 31;
     if (day < first || day > last) continue;
     const bucket = ((high >> 6) << 7) | bytes[i + 1]!;
-    (high & 32 ? tally.followUp : tally.firstResponse)[bucket]! += 1;
+    (high & 32 ? tally.followUp : tally.firstResponse)[bucket]! += sign;
   }
 }
 
@@ -296,16 +347,16 @@ export async function performanceTable(redis: RedisClient, query: PerformanceQue
   if (!Number.isInteger(query.minComplaints) || query.minComplaints < 0) throw new PerformanceError('minComplaints: must be a whole number ≥ 0');
   const keys = performanceKeys(query.prefix);
   const routes = [...query.routes].filter((r) => r.active);
-  const months = monthsOf(from, to);
+  const parts = partsOf(from, to);
 
   const pipeline = redis.pipeline();
   for (const route of routes) {
-    for (const m of months) {
-      const key = keys.month(route.code, m.month);
-      if (m.whole) pipeline.getrangeBuffer(key, 0, HEAD * 4 - 1);
+    for (const part of parts) {
+      const key = keys.year(route.code, part.year);
+      if (part.kind === 'heads') pipeline.getrangeBuffer(key, headAt(part.first) * 4, headAt(part.last + 1) * 4 - 1);
       else {
-        pipeline.getrangeBuffer(key, dayRow(m.first) * 4, dayRow(m.last + 1) * 4 - 1);
-        pipeline.getBuffer(keys.log(route.code, m.month));
+        pipeline.getrangeBuffer(key, dayRow(part.firstDayOfYear) * 4, dayRow(part.lastDayOfYear + 1) * 4 - 1);
+        pipeline.getBuffer(keys.log(route.code, part.month));
       }
     }
   }
@@ -315,16 +366,13 @@ export async function performanceTable(redis: RedisClient, query: PerformanceQue
   if (failed) throw failed[0]!;
 
   let next = 0;
-  const reply = () => replies[next++]![1] as Buffer;
+  const reply = () => replies[next++]![1] as Buffer | null;
   const overdue = replies.at(-1)![1] as Record<string, string>;
   const all = routes.map((route): RegionPerformance => {
     const tally = newTally();
-    for (const m of months) {
-      if (m.whole) addHead(reply(), tally);
-      else {
-        addRows(reply(), tally.counters);
-        addLog(reply() ?? Buffer.alloc(0), m.first, m.last, tally);
-      }
+    for (const part of parts) {
+      addU32s(reply()!, part.kind, part.sign, tally);
+      if (part.kind === 'days') addLog(reply() ?? Buffer.alloc(0), part.first, part.last, part.sign, tally);
     }
     const receivedByChannel: Record<string, number> = {};
     [...PERFORMANCE_CHANNELS, OTHER_CHANNEL].forEach((channel, i) => { receivedByChannel[channel] = tally.counters[SLOT.channels + (channel === OTHER_CHANNEL ? CHANNEL_SLOTS - 1 : i)]!; });

@@ -77,6 +77,9 @@ describe('the performance table', () => {
       // 2026-02-28T16:30Z is still February in WIB but 1 March 01:30 in Jayapura (WIT).
       { type: 'received', code: '91.71', at: at('2026-02-28T16:30:00Z'), channel: 'web' },
       { type: 'received', code: '33.72', at: at('2026-02-28T16:30:00Z'), channel: 'web' },
+      // Surabaya across New Year.
+      ...complaints('35.78', 1).map((e) => ({ ...e, at: at('2025-12-31T23:00:00+07:00') })),
+      ...complaints('35.78', 1).map((e) => ({ ...e, at: at('2026-01-01T00:30:00+07:00') })),
       // A channel the table has no column for yet.
       { type: 'received', code: '33.72', at: at('2026-03-05T10:00:00+07:00'), channel: 'telegram' },
       { type: 'overdue', code: '33.04', delta: 1 }, { type: 'overdue', code: '33.04', delta: 1 }, { type: 'overdue', code: '33.04', delta: 1 }, { type: 'overdue', code: '33.04', delta: -1 },
@@ -150,6 +153,16 @@ describe('the performance table', () => {
     const whole = region((await table(prefix)).regions, '33.75');
     expect(region(day.regions, '33.75').firstResponse).toEqual(whole.firstResponse);
     expect(region(after.regions, '33.75').followUp).toEqual(whole.followUp);
+  });
+
+  it('reads across years, and a year minus its edges the same as its middle added up', async () => {
+    const received = async (from: string, to: string) => region((await table(prefix, { from, to })).regions, '35.78').received;
+    expect([await received('2025-12-31', '2026-01-01'), await received('2025-12-01', '2026-01-31'), await received('2026-01-01', '2026-01-01'), await received('2025-01-01', '2025-12-31')])
+      .toEqual([2, 2, 1, 1]);
+    const minus = await table(prefix, { from: '2026-01-05', to: '2026-12-31' });
+    const plus = await table(prefix, { from: '2026-02-01', to: '2026-04-30' });
+    expect(minus.regions).toEqual(plus.regions);
+    expect(region(minus.regions, '33.75').received).toBe(20);
   });
 
   it('renders the same table as CSV, one flat row per region', async () => {
