@@ -133,6 +133,14 @@ try {
   const loadSeconds = (performance.now() - loadStart) / 1000;
   const after = await usedMemory(redis);
   const keys = await redis.dbsize();
+  // Where the memory is: MEMORY USAGE of every key, by kind.
+  const byKind = { year: 0, log: 0, overdue: 0 };
+  for (let cursor = '0'; ;) {
+    const [nextCursor, batch] = await redis.scan(cursor, 'COUNT', 1000);
+    const usage = await Promise.all(batch.map((key) => redis.memory('USAGE', key, 'SAMPLES', 0)));
+    batch.forEach((key, i) => { byKind[key.endsWith(':log') ? 'log' : key.endsWith(':overdue') ? 'overdue' : 'year'] += Number(usage[i] ?? 0); });
+    if ((cursor = nextCursor) === '0') break;
+  }
   console.log(`loaded ${COMPLAINTS} complaints: ${events} events, ${commands} commands in ${loadSeconds.toFixed(1)} s; ${keys} keys, ${mb(after - before)} MB`);
 
   const time = async (from: string, to: string) => {
@@ -172,6 +180,8 @@ written as RESP to \`redis-cli --pipe\`: loaded in ${loadSeconds.toFixed(1)} s (
 |---|---|
 | Redis memory (used_memory after − before the load) | ${aggregateMb.toFixed(1)} MB |
 | keys | ${keys.toLocaleString('en')} |
+| of which region-year counter strings (MEMORY USAGE) | ${mb(byKind.year)} MB |
+| of which response logs | ${mb(byKind.log)} MB |
 | per complaint | ${((after - before) / COMPLAINTS).toFixed(0)} bytes |
 
 \`performanceTable\` for all ${year.regions} regions (${ranked} ranked), ${RUNS} runs each, ms:

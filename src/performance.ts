@@ -9,8 +9,8 @@
  * - `<prefix>:perf:<code>:<YYYY>` — one string of u32 counters written with BITFIELD INCRBY: a year head and
  *   twelve month heads (each a totals row, a first-response and a follow-up histogram), then 366 day rows. A row
  *   holds delivered, first response (count, within deadline), follow-up (same), resolved, re-routed and received
- *   per channel. An event increments its year's, its month's and its day's row (and histogram buckets) in ONE
- *   command. A whole year is one GETRANGE of its head, whole months of their heads, part of a month of its day
+ *   per channel; the last u32 counts the year's events. An event increments its year's, its month's and its
+ *   day's row (and histogram buckets) in ONE command. A whole year is one GETRANGE of its head, whole months of their heads, part of a month of its day
  *   rows; a period is read as the cheaper of its parts added up or the year minus the rest.
  * - `<prefix>:perf:<code>:<YYYY-MM>:log` — two bytes per response (day, stage, histogram bucket), APPENDed, so a
  *   period that starts or ends mid-month still gets its percentiles (the month heads cover whole months).
@@ -57,6 +57,11 @@ const YEAR_HEAD = 0;
 /** u32 index of head `head`, and of the row of day `dayOfYear` (0–365). */
 const headAt = (head: number) => head * HEAD;
 const dayRow = (dayOfYear: number) => 13 * HEAD + dayOfYear * ROW;
+/**
+ * The last u32 counts the year's events. Every BITFIELD increments it, so the first one creates the string at its
+ * full size: Redis sizes a new string exactly, but grows an existing one greedily (to twice what it needs).
+ */
+const EVENTS = dayRow(366);
 
 const DAY_MS = 86_400_000;
 const MIN_MS = 1000;
@@ -124,7 +129,7 @@ function placeOf(code: string, at: Date) {
 type Place = ReturnType<typeof placeOf>;
 
 const increment = (index: number) => ['INCRBY', 'u32', `#${index}`, 1];
-/** BITFIELD INCRBY of `slot` in the event's year and month heads (`headSlot`) and in its day row (`rowSlot`). */
+/** BITFIELD INCRBY of `slot` in the event's year and month heads, and (for a counter) in its day row. */
 const incrementHeads = (headSlot: number, place: Place) => [...increment(headAt(YEAR_HEAD) + headSlot), ...increment(headAt(1 + place.month) + headSlot)];
 const incrementMonthAndDay = (slot: number, place: Place) => [...incrementHeads(slot, place), ...increment(dayRow(place.dayOfYear) + slot)];
 
@@ -141,10 +146,10 @@ export function performanceOps(prefix: string, event: PerformanceEvent): RedisOp
   const place = placeOf(event.code, event.at);
   const key = keys.year(event.code, place.year);
   switch (event.type) {
-    case 'received': return [{ command: 'BITFIELD', key, args: incrementMonthAndDay(channelSlot(event.channel), place) }];
+    case 'received': return [{ command: 'BITFIELD', key, args: [...incrementMonthAndDay(channelSlot(event.channel), place), ...increment(EVENTS)] }];
     case 'delivered':
     case 'resolved':
-    case 'reRouted': return [{ command: 'BITFIELD', key, args: incrementMonthAndDay(SLOT[event.type], place) }];
+    case 'reRouted': return [{ command: 'BITFIELD', key, args: [...incrementMonthAndDay(SLOT[event.type], place), ...increment(EVENTS)] }];
     case 'firstResponse':
     case 'followUp': {
       const bucket = bucketOf(event.durationMs);
@@ -152,6 +157,7 @@ export function performanceOps(prefix: string, event: PerformanceEvent): RedisOp
         ...incrementMonthAndDay(SLOT[event.type], place),
         ...(event.withinDeadline ? incrementMonthAndDay(SLOT[`${event.type}Within`], place) : []),
         ...incrementHeads(HISTOGRAM[event.type] + bucket, place),
+        ...increment(EVENTS),
       ];
       const month = `${place.year}-${String(place.month + 1).padStart(2, '0')}`;
       return [{ command: 'BITFIELD', key, args }, { command: 'APPEND', key: keys.log(event.code, month), args: [logRecord(place.day, event.type, bucket)] }];

@@ -232,6 +232,15 @@ describe('recording inside the caller\'s transaction', () => {
     expect(region((await table(prefix)).regions, '33.75').firstResponse).toMatchObject({ count: 1, withinDeadline: 1 });
   });
 
+  it('creates a region-year string at its full size with the first event (no greedy regrowth later)', async () => {
+    const prefix = freshPrefix();
+    const key = performanceOps(prefix, response)[0]!.key;
+    await record(prefix, [{ type: 'received', code: '33.75', at: at('2026-01-01T00:00:00+07:00'), channel: 'sms' }]);
+    const first = await redis.strlen(key);
+    await record(prefix, [{ ...response, at: at('2026-12-31T23:59:00+07:00'), durationMs: 20_000 * HOUR }]);
+    expect(await redis.strlen(key)).toBe(first);
+  });
+
   it('runs inside a Lua script (APPLY_PERFORMANCE_OPS_LUA)', async () => {
     const prefix = freshPrefix();
     const ops = [...performanceOps(prefix, { type: 'received', code: '33.75', at: response.at, channel: 'web' }), ...performanceOps(prefix, response), ...performanceOps(prefix, { type: 'overdue', code: '33.75', delta: 1 })];
