@@ -43,8 +43,6 @@ export function parseDuration(text: string): Duration {
   return { amount, unit, ms: amount * UNIT_MS[unit] };
 }
 
-export const formatDuration = (d: Duration): string => `${d.amount}${d.unit}`;
-
 /** Env value → Duration; the error names the accepted forms. */
 export const DurationSetting = z.string().transform((text, ctx) => {
   try {
@@ -143,13 +141,14 @@ const WEEKDAYS_IN_FIRST = [0, 1, 2, 2, 2, 3, 4, 5];
 export class WorkingCalendar {
   /** Holiday day numbers that fall on weekdays (a holiday on a weekend changes nothing), sorted. */
   private readonly weekdayHolidays: number[];
-  readonly holidays: ReadonlyMap<string, Holiday>;
 
   constructor(holidays: Iterable<Holiday>) {
-    const byDate = new Map<string, Holiday>();
-    for (const h of holidays) if (!byDate.has(h.date)) byDate.set(h.date, h);
-    this.holidays = byDate;
-    this.weekdayHolidays = [...byDate.keys()].map((d) => dayNumber(d)!).filter(isWeekday).sort((a, b) => a - b);
+    const days = new Set([...holidays].map((h) => {
+      const day = dayNumber(h.date);
+      if (day === null) throw new RangeError(`holiday ${JSON.stringify(h.date)} is not a date YYYY-MM-DD`);
+      return day;
+    }));
+    this.weekdayHolidays = [...days].filter(isWeekday).sort((a, b) => a - b);
   }
 
   isWorkingDay(day: number): boolean {

@@ -10,15 +10,16 @@
  *   twelve month heads (each a totals row, a first-response and a follow-up histogram), then 366 day rows. A row
  *   holds delivered, first response (count, within deadline), follow-up (same), resolved, re-routed and received
  *   per channel; the last u32 counts the year's events. An event increments its year's, its month's and its
- *   day's row (and histogram buckets) in ONE command. A whole year is one GETRANGE of its head, whole months of their heads, part of a month of its day
- *   rows; a period is read as the cheaper of its parts added up or the year minus the rest.
+ *   day's row (and histogram buckets) in ONE command. A whole year is one GETRANGE of its head, whole months
+ *   of their heads, part of a month of its day rows; a period is read as the cheaper of its parts added up or
+ *   the year minus the rest.
  * - `<prefix>:perf:<code>:<YYYY-MM>:log` — two bytes per response (day, stage, histogram bucket), APPENDed, so a
  *   period that starts or ends mid-month still gets its percentiles (the month heads cover whole months).
  * - `<prefix>:perf:overdue` — a hash of live overdue counts per region (HINCRBY ±1).
  * One event costs one command, a response two (BITFIELD + APPEND).
  *
  * Percentiles come from log-spaced buckets (1 s to 10,000 h, 254 buckets): a reported median or p90 is within
- * PERCENTILE_RELATIVE_ERROR (±3.5 %) of the true nearest-rank value; below 1 s it is reported as 0.5 s, and
+ * PERCENTILE_RELATIVE_ERROR (±3.4 %) of the true nearest-rank value; below 1 s it is reported as 0.5 s, and
  * beyond 10,000 h as 10,000 h.
  */
 import type { ChainableCommander } from 'ioredis';
@@ -64,6 +65,7 @@ const dayRow = (dayOfYear: number) => 13 * HEAD + dayOfYear * ROW;
 const EVENTS = dayRow(366);
 
 const DAY_MS = 86_400_000;
+const pad = (n: number) => String(n).padStart(2, '0');
 const MIN_MS = 1000;
 const MAX_MS = 10_000 * 3_600_000;
 /** Buckets 1..254 are log-spaced over [1 s, 10,000 h); 0 is below, 255 at or above. */
@@ -159,7 +161,7 @@ export function performanceOps(prefix: string, event: PerformanceEvent): RedisOp
         ...incrementHeads(HISTOGRAM[event.type] + bucket, place),
         ...increment(EVENTS),
       ];
-      const month = `${place.year}-${String(place.month + 1).padStart(2, '0')}`;
+      const month = `${place.year}-${pad(place.month + 1)}`;
       return [{ command: 'BITFIELD', key, args }, { command: 'APPEND', key: keys.log(event.code, month), args: [logRecord(place.day, event.type, bucket)] }];
     }
   }
@@ -229,7 +231,6 @@ type Part =
   | { sign: 1 | -1; kind: 'heads'; year: string; first: number; last: number }
   | { sign: 1 | -1; kind: 'days'; year: string; month: string; first: number; last: number; firstDayOfYear: number; lastDayOfYear: number };
 
-const pad = (n: number) => String(n).padStart(2, '0');
 const monthLength = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
 /** Roughly what a part costs to fetch, in u32s (a command's own cost counted as a few hundred). */
 const cost = (parts: Part[]) => parts.reduce((sum, p) => sum + 300 + (p.kind === 'heads' ? (p.last - p.first + 1) * HEAD : (p.last - p.first + 1) * ROW + 50), 0);
