@@ -9,7 +9,7 @@ import { resolveMessage, type RouteIndex } from '../../src/keyword.js';
 import { toE164 } from '../../src/phone.js';
 import { failure, type Open311Failure } from './format.js';
 import { jurisdictionRegion, type ServiceRequest } from './request.js';
-import { ATTRIBUTES, findService, type Service } from './services.js';
+import { ATTRIBUTES, findService, unknownService, type Service } from './services.js';
 
 export interface Open311Context {
   index: RouteIndex;
@@ -59,7 +59,7 @@ function answers(attributes: Record<string, string[]>): { anonymous: boolean; co
   for (const [code, values] of Object.entries(attributes)) {
     const attribute = ATTRIBUTES.find((a) => a.code === code);
     if (!attribute) {
-      problems.push(`attribute[${code.slice(0, 64)}] is not a question of this service (see GET services/{service_code})`);
+      problems.push(`attribute[${code}] is not a question of this service (see GET services/{service_code})`);
       continue;
     }
     const keys = attribute.values.map((v) => v.key);
@@ -75,7 +75,7 @@ function answers(attributes: Record<string, string[]>): { anonymous: boolean; co
 
 export function normalizeServiceRequest(request: ServiceRequest, ctx: Open311Context): Open311Outcome {
   const service = findService(request.service_code);
-  if (!service) return failure(404, `service_code "${request.service_code}" was not found (the codes are listed by GET services)`);
+  if (!service) return unknownService(request.service_code);
   const jurisdiction = jurisdictionRegion(request.jurisdiction_id, ctx.index);
   if (!jurisdiction.ok) return jurisdiction;
   const flags = answers(request.attributes);

@@ -34,16 +34,12 @@ export function splitFormat(segment: string): { name: string; format: Format } |
 }
 
 /** The spec: an empty parameter means the same as an absent one. */
-const optional = (max: number) => z.preprocess(
-  (v) => (typeof v === 'string' ? v.trim() || undefined : v),
-  z.string().max(max, `must be at most ${max} characters`).optional(),
-);
+const blankIsAbsent = (v: unknown) => (typeof v === 'string' ? v.trim() || undefined : v);
+const optional = (max: number) => z.preprocess(blankIsAbsent, z.string().max(max, `must be at most ${max} characters`).optional());
 
-/** A field the request cannot do without; empty is absent, and absent is this error. */
-const required = (max: number, message: string) => z.preprocess(
-  (v) => (typeof v === 'string' ? v.trim() || undefined : v),
-  z.string({ error: message }).max(max, `must be at most ${max} characters`),
-);
+/** A field the request cannot do without; absent (or empty) is this error. */
+const required = (max: number, message: string) =>
+  z.preprocess(blankIsAbsent, z.string({ error: message }).max(max, `must be at most ${max} characters`));
 
 /** A WGS84 coordinate as decimal degrees: digits, an optional sign and fraction, nothing else. */
 const coordinate = (limit: number) => optional(32)

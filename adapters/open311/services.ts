@@ -66,6 +66,9 @@ export function findService(code: string): Service | null {
   return SERVICES.find((s) => s.code === code) ?? null;
 }
 
+export const unknownService = (code: string) =>
+  failure(404, `service_code "${code.slice(0, 64)}" was not found (the codes are listed by GET services)`);
+
 /** `GET services` for a jurisdiction (or for all of them). */
 export function serviceList(region: Region | null): ServiceListEntry[] {
   const destination = region ? ` Laporan diteruskan ke ${region.name}.` : '';
@@ -83,6 +86,6 @@ export function serviceList(region: Region | null): ServiceListEntry[] {
 /** `GET services/{service_code}`. */
 export function serviceDefinition(code: string): Parsed<ServiceDefinition> {
   const service = findService(code);
-  if (!service) return failure(404, `service_code "${code.slice(0, 64)}" was not found (the codes are listed by GET services)`);
+  if (!service) return unknownService(code);
   return { ok: true, value: { service_code: service.code, attributes: [...ATTRIBUTES] } };
 }
