@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
-export const CHANNELS = ['sms', 'twitter', 'web'] as const;
+export const CHANNELS = ['sms', 'twitter', 'web', 'open311'] as const;
 export const LEVELS = ['regency', 'province', 'national'] as const;
 export const MATCH_TYPES = ['exact', 'alias', 'fuzzy', 'ambiguous', 'none'] as const;
 

@@ -2,7 +2,7 @@
  * Keyword parsing and route resolution: pure functions over an index built from the routes.
  * "PekalonganKota jalan rusak" → route 33.75, complaint text "jalan rusak".
  */
-import type { MatchType } from './complaint.js';
+import type { MatchType, Region } from './complaint.js';
 import { NATIONAL_CODE, ORDINARY_WORDS, type Route } from './route.js';
 
 /** Longest keyword, in words, that we try ("Kota Administrasi Jakarta Pusat" is 5; allow typed extras). */
@@ -231,4 +231,13 @@ export function resolveMessage(rawText: string, index: RouteIndex): Resolution {
     if (code) return resolution(body, tokens, n, code, 'fuzzy', `"${key}" is one small typo away from the keyword of ${index.routes.get(code)!.name} and no other.`, index);
   }
   return resolution(body, tokens, 0, NATIONAL_CODE, 'none', 'No region keyword at the start of the message; it goes to the national desk.', index);
+}
+
+/** A region chosen outright (a form's region field, an Open311 jurisdiction_id): an official code, a keyword or an alias. */
+export function namedRegion(input: string, index: RouteIndex): Region | null {
+  const byCode = index.routes.get(input);
+  const entry = byCode ? { code: byCode.code, matchType: 'exact' as const } : index.keys.get(normalizeKey(input));
+  if (!entry) return null;
+  const route = index.routes.get(entry.code)!;
+  return { keyword: input, code: route.code, name: route.name, level: route.level, matchType: entry.matchType };
 }

@@ -1,7 +1,7 @@
 /** Web form / JSON API submission → Complaint draft. Pure: no I/O, the route index is passed in. */
 import { z } from 'zod';
 import type { ComplaintDraft, Region } from '../../src/complaint.js';
-import { normalizeKey, resolveMessage, type RouteIndex } from '../../src/keyword.js';
+import { namedRegion, resolveMessage, type RouteIndex } from '../../src/keyword.js';
 import { toE164 } from '../../src/phone.js';
 
 /** Checkboxes arrive as "on", JSON as booleans, some clients as "true"/"1"; anything else is an error. */
@@ -26,20 +26,11 @@ export interface WebContext { index: RouteIndex; receivedAt: string; messageId: 
 
 export type WebResult = { ok: true; draft: ComplaintDraft } | { ok: false; fields: Record<string, string> };
 
-/** A region chosen in the form: an official code, a keyword or an alias. */
-function chosenRegion(input: string, index: RouteIndex): Region | null {
-  const byCode = index.routes.get(input);
-  const entry = byCode ? { code: byCode.code, matchType: 'exact' as const } : index.keys.get(normalizeKey(input));
-  if (!entry) return null;
-  const route = index.routes.get(entry.code)!;
-  return { keyword: input, code: route.code, name: route.name, level: route.level, matchType: entry.matchType };
-}
-
 export function normalizeWebSubmission(submission: WebSubmission, ctx: WebContext): WebResult {
   let region: Region;
   let text = submission.text;
   if (submission.region) {
-    const chosen = chosenRegion(submission.region, ctx.index);
+    const chosen = namedRegion(submission.region, ctx.index);
     if (!chosen) return { ok: false, fields: { region: `Daerah "${submission.region}" tidak dikenal (unknown region code or keyword)` } };
     region = chosen;
   } else {
