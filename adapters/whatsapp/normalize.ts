@@ -240,7 +240,7 @@ function senderOf(head: z.infer<typeof Head>, change: ChangeContext, at: string)
   if (head.from === undefined && !userId) return refuse('from (or from_user_id) must name the sender');
   const contact = change.contacts.find((c) => (head.from !== undefined && c.wa_id === head.from) || (userId !== undefined && c.user_id === userId))
     ?? (change.contacts.length === 1 ? change.contacts[0] : undefined);
-  const name = cleanText(contact?.profile?.name ?? '').slice(0, MAX_NAME).trim();
+  const name = cut(cleanText(contact?.profile?.name ?? ''), MAX_NAME).trim();
   return {
     ok: true,
     value: { sender: { replyTo: head.from ?? userId!, ...(head.from !== undefined && { phone: `+${head.from}` }) }, ...(name && { name }) },
