@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
-export const CHANNELS = ['sms', 'twitter', 'web', 'open311'] as const;
+export const CHANNELS = ['sms', 'twitter', 'web', 'whatsapp', 'open311'] as const;
 export const LEVELS = ['regency', 'province', 'national'] as const;
 export const MATCH_TYPES = ['exact', 'alias', 'fuzzy', 'ambiguous', 'none'] as const;
 
@@ -42,10 +42,24 @@ export const Source = z.object({
   extras: z.record(z.string(), z.unknown()).default({}).describe('Channel-specific details'),
 });
 
-export const Attachment = z.object({
-  url: z.url(),
-  mediaType: z.string().min(1),
-});
+/** Scheme, colon, then an opaque id: "whatsapp-media:1013859600285441". */
+export const MEDIA_REF_PATTERN = /^[a-z][a-z0-9-]{0,31}:[\x21-\x7e]{1,256}$/;
+
+/**
+ * A file the citizen sent: a URL anyone holding it can fetch, or a reference to media only the channel
+ * can fetch (WhatsApp gives a media id, downloadable with the channel's token for 30 days).
+ */
+export const Attachment = z.union([
+  z.object({
+    url: z.url(),
+    mediaType: z.string().min(1),
+  }),
+  z.object({
+    ref: z.string().regex(MEDIA_REF_PATTERN, 'ref must be "<scheme>:<id>", e.g. whatsapp-media:1013859600285441')
+      .describe('Media held by the channel, not fetchable by URL: "<channel>-media:<id>"'),
+    mediaType: z.string().min(1),
+  }),
+]);
 
 export const Location = z.object({
   lat: z.number().min(-90).max(90).optional(),
