@@ -35,7 +35,8 @@ export interface ComplaintStatusRecord {
   /** The complaint text (without the region keyword). */
   description: string;
   location?: { lat?: number; lon?: number; address?: string };
-  attachments?: ReadonlyArray<{ url: string }>;
+  /** Only a link is shown (a channel's media reference cannot be fetched by an Open311 client). */
+  attachments?: ReadonlyArray<{ url: string } | { ref: string }>;
   /** The Open311 service it was made for; complaints from other channels (null) show as the general service. */
   serviceCode: string | null;
   /** The reporter asked that the content not be published (rahasia). */
@@ -74,6 +75,6 @@ export function serviceRequestView(record: ComplaintStatusRecord): ServiceReques
     address: location?.address ?? null,
     lat: location?.lat ?? null,
     long: location?.lon ?? null,
-    media_url: (shown && record.attachments?.[0]?.url) || null,
+    media_url: (shown && record.attachments?.map((a) => ('url' in a ? a.url : null)).find(Boolean)) || null,
   };
 }
