@@ -11,12 +11,12 @@ import { deliverJobOptions, JOB, type Queues } from './topology.js';
  */
 export async function deadLetter(
   deps: { queues: Queues; status: StatusStore; logger: Logger },
-  complaint: Complaint, routeCode: string, reason: string, attempts: number,
+  complaint: Complaint, routeCode: string, hop: number, reason: string, attempts: number,
 ): Promise<void> {
   const failedAt = new Date().toISOString();
-  await deps.queues.deadLetters.add('dead-letter', { complaint, routeCode, reason, attempts, failedAt }, { jobId: `dl-${complaint.id}`, removeOnComplete: false, removeOnFail: false });
-  await deps.status.failed(complaint.trackingId, failedAt, reason);
-  deps.logger.error({ complaintId: complaint.id, route: routeCode, attempts, reason }, 'complaint moved to dead letters');
+  await deps.queues.deadLetters.add('dead-letter', { complaint, routeCode, hop, reason, attempts, failedAt }, { jobId: hop ? `dl-${complaint.id}-h${hop}` : `dl-${complaint.id}`, removeOnComplete: false, removeOnFail: false });
+  await deps.status.failed(complaint.trackingId, hop, failedAt, reason);
+  deps.logger.error({ complaintId: complaint.id, route: routeCode, hop, attempts, reason }, 'complaint moved to dead letters');
 }
 
 /**
@@ -27,7 +27,8 @@ export async function replayDeadLetter(queues: Queues, config: Config, jobId: st
   const letter = await queues.deadLetters.getJob(jobId);
   if (!letter) return false;
   const { trackingId } = letter.data.complaint;
-  await queues.delivery.add(JOB.deliver, { trackingId }, deliverJobOptions(config, `d-${trackingId}-replay-${Date.now()}`, false));
+  const hop = letter.data.hop ?? 0;
+  await queues.delivery.add(JOB.deliver, { trackingId, hop }, deliverJobOptions(config, `d-${trackingId}-h${hop}-replay-${Date.now()}`, false));
   await letter.remove();
   return true;
 }

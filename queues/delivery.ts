@@ -4,7 +4,6 @@
  * 2xx delivered; 4xx other than 408/429 is permanent; anything else is retried with backoff. Permanent or
  * exhausted → dead letters, never dropped.
  */
-import { createHmac } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Job } from 'bullmq';
@@ -15,6 +14,7 @@ import { activeRoute, type RouteIndex } from '../src/keyword.js';
 import type { Logger } from '../src/logger.js';
 import type { Metrics } from '../src/metrics.js';
 import type { Route } from '../src/route.js';
+import { sign } from '../src/signed-http.js';
 import type { RouteRegistry } from '../src/route-registry.js';
 import { claimedComplaint, type Claimed, type Delivered, type StatusStore } from '../src/status.js';
 import { deadLetter } from './dead-letters.js';
@@ -35,10 +35,6 @@ export function targetFor(route: Route, index: RouteIndex, config: Config): Targ
   return { kind: 'outbox', file: join(config.PINTU_DATA_DIR, 'outbox.jsonl') };
 }
 
-export function sign(body: string, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
-
 /** A citizen who asked for anonymity is not identified to the agency. */
 export function forAgency(complaint: Complaint): Complaint {
   if (!complaint.reporter.anonymous) return complaint;
@@ -46,10 +42,14 @@ export function forAgency(complaint: Complaint): Complaint {
   return { ...complaint, reporter: { anonymous, confidential } };
 }
 
-/** The delivery body: the complaint as intake kept it (parsed only to withhold an anonymous citizen's identity), and its route. */
+/**
+ * The delivery body: the complaint as intake kept it (parsed only to withhold an anonymous citizen's identity), its
+ * route, and for a re-routed complaint where it came from and why.
+ */
 function deliveryBody(claimed: Claimed, route: Route): string {
   const complaint = claimed.anonymous === false ? claimed.doc : JSON.stringify(forAgency(claimedComplaint(claimed)));
-  return `{"complaint":${complaint},"route":${JSON.stringify({ code: route.code, name: route.name, level: route.level, keyword: route.keyword })}}`;
+  const rerouted = claimed.reroutedFrom ? `,"reroutedFrom":${JSON.stringify(claimed.reroutedFrom)}` : '';
+  return `{"complaint":${complaint},"route":${JSON.stringify({ code: route.code, name: route.name, level: route.level, keyword: route.keyword })}${rerouted}}`;
 }
 
 export class PermanentFailure extends Error {}
@@ -85,11 +85,13 @@ export function deliveryProcessor(deps: DeliveryDeps) {
     const route = activeRoute(claimed.routeCode, index);
     const target = targetFor(route, index, config);
     const body = deliveryBody(claimed, route);
+    let reference: string | null = null;
     try {
-      await requests.run(async () => {
+      reference = await requests.run(async () => {
         if (target.kind === 'webhook') return post(target, body, claimed.complaintId, config.DELIVERY_TIMEOUT_MS);
         await mkdir(config.PINTU_DATA_DIR, { recursive: true });
         await appendFile(target.file, `{"idempotencyKey":${JSON.stringify(claimed.complaintId)},"deliveredAt":"${new Date().toISOString()}","body":${body}}\n`);
+        return null;
       });
     } catch (err) {
       return { ok: false, permanent: err instanceof PermanentFailure, reason: (err as Error).message, route };
@@ -97,7 +99,7 @@ export function deliveryProcessor(deps: DeliveryDeps) {
     const deliveredAt = new Date();
     deps.metrics.deliveryLatency.observe({ channel: claimed.channel }, (deliveredAt.getTime() - Date.parse(claimed.receivedAt)) / 1000);
     deps.metrics.deliveries.inc({ outcome: 'delivered', level: route.level });
-    return { ok: true, route, delivered: { trackingId: claimed.trackingId, routeCode: route.code, routeName: route.name, deliveredAt: deliveredAt.toISOString() } };
+    return { ok: true, route, delivered: { trackingId: claimed.trackingId, hop: claimed.hop, routeCode: route.code, routeName: route.name, deliveredAt: deliveredAt.toISOString(), reference } };
   }
 
   /**
@@ -116,12 +118,12 @@ export function deliveryProcessor(deps: DeliveryDeps) {
       if (result.permanent || config.DELIVERY_ATTEMPTS <= 1) {
         deadLettered++;
         deps.metrics.deliveries.inc({ outcome: 'dead_letter', level: result.route.level });
-        return deadLetter(deps, claimedComplaint(c), result.route.code, result.reason, 1);
+        return deadLetter(deps, claimedComplaint(c), result.route.code, c.hop, result.reason, 1);
       }
       retrying++;
       deps.metrics.deliveries.inc({ outcome: 'retry', level: result.route.level });
-      const data: DeliverJob = { trackingId: c.trackingId, priorAttempts: 1 };
-      await deps.queues.delivery.add(JOB.deliver, data, deliverJobOptions(config, deliverJobId(c.trackingId), true));
+      const data: DeliverJob = { trackingId: c.trackingId, hop: c.hop, priorAttempts: 1 };
+      await deps.queues.delivery.add(JOB.deliver, data, deliverJobOptions(config, deliverJobId(c.trackingId, c.hop), true));
     }));
     await deps.status.delivered(delivered);
     return { delivered: delivered.length, retrying, deadLettered, skipped: job.data.trackingIds.length - claimed.length };
@@ -129,8 +131,8 @@ export function deliveryProcessor(deps: DeliveryDeps) {
 
   /** One complaint: BullMQ retries it with backoff; the last failed attempt makes it a dead letter. */
   async function deliverOne(job: Job<DeliverJob>) {
-    const claimed = await deps.status.claimOne(job.data.trackingId);
-    if (!claimed) return { skipped: 'delivered already, or no such complaint' };
+    const claimed = await deps.status.claimOne(job.data.trackingId, job.data.hop);
+    if (!claimed) return { skipped: 'delivered already, moved on, or no such complaint' };
     const result = await attempt(claimed);
     if (result.ok) {
       await deps.status.delivered([result.delivered]);
@@ -140,12 +142,26 @@ export function deliveryProcessor(deps: DeliveryDeps) {
     const final = result.permanent || attempts >= (job.opts.attempts ?? 1);
     deps.metrics.deliveries.inc({ outcome: final ? 'dead_letter' : 'retry', level: result.route.level });
     if (!final) throw new Error(result.reason);
-    await deadLetter(deps, claimedComplaint(claimed), result.route.code, result.reason, attempts + (job.data.priorAttempts ?? 0));
+    await deadLetter(deps, claimedComplaint(claimed), result.route.code, claimed.hop, result.reason, attempts + (job.data.priorAttempts ?? 0));
     return { deadLettered: true, reason: result.reason };
   }
 
   return async (job: Job<DeliveryJob>) =>
     'trackingIds' in job.data ? deliverBatch(job as Job<BatchJob>) : deliverOne(job as Job<DeliverJob>);
+}
+
+/** An agency's answer is read for its ticket number only when it is small JSON. */
+const MAX_ANSWER_BYTES = 4096;
+
+/** `{"reference": "..."}` in a 2xx answer: the agency's own ticket number for the complaint. */
+function referenceIn(answer: string): string | null {
+  if (!answer) return null;
+  try {
+    const reference = (JSON.parse(answer) as { reference?: unknown }).reference;
+    return typeof reference === 'string' || typeof reference === 'number' ? String(reference).slice(0, 100) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Kept-alive connections per agency origin: one agency receives many complaints in a row. */
@@ -160,9 +176,10 @@ const poolFor = (origin: string) => {
  * undici's request API rather than node:http or fetch: a third less client CPU per delivery than node:http's
  * ClientRequest (BENCHMARKS.md), and fetch's Request/Response objects cost more still.
  */
-async function post(target: Extract<Target, { kind: 'webhook' }>, body: string, idempotencyKey: string, timeoutMs: number): Promise<void> {
+async function post(target: Extract<Target, { kind: 'webhook' }>, body: string, idempotencyKey: string, timeoutMs: number): Promise<string | null> {
   const url = new URL(target.url);
   let status: number;
+  let answer = '';
   try {
     const response = await poolFor(url.origin).request({
       path: url.pathname + url.search,
@@ -178,13 +195,15 @@ async function post(target: Extract<Target, { kind: 'webhook' }>, body: string, 
       body,
     });
     status = response.statusCode;
-    await response.body.dump();
+    const small = Number(response.headers['content-length'] ?? 0) <= MAX_ANSWER_BYTES;
+    if (small && String(response.headers['content-type'] ?? '').includes('json')) answer = await response.body.text();
+    else await response.body.dump();
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') throw new Error(`agency did not answer within ${timeoutMs} ms`);
     throw err;
   }
-  if (status >= 200 && status < 300) return;
+  if (status >= 200 && status < 300) return referenceIn(answer);
   const message = `agency answered HTTP ${status}`;
   throw status >= 400 && status < 500 && status !== 408 && status !== 429 ? new PermanentFailure(message) : new Error(message);
 }

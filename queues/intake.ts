@@ -13,7 +13,7 @@ import { newComplaintId, type Channel, type Complaint, type ComplaintDraft } fro
 import type { Config } from '../src/config.js';
 import type { Metrics } from '../src/metrics.js';
 import type { RedisClient } from '../src/redis.js';
-import { receivedFields, recordKeys, type Status } from '../src/status.js';
+import { receivedFields, recordKeys, type ReplyAddress, type Status } from '../src/status.js';
 import type { TrackingNumbers } from '../src/tracking.js';
 import { REPLY_GRACE_MS, type Reply, type ReplyEntry, type ReplyOutbox } from './replies.js';
 import { batchJobOptions, JOB, type DeliveryJob } from './topology.js';
@@ -30,6 +30,8 @@ export interface Submission {
   draft: ComplaintDraft | null;
   /** The answer to send back on the channel, given the accepted complaint (null when there is none). */
   reply?: (complaint: Complaint | null) => Reply;
+  /** Where to tell the citizen about the agency's follow-up later (kept with the complaint). */
+  notify?: ReplyAddress;
   /** A sender allowed this many complaints an hour; more are held for review instead. */
   flood?: { sender: string; perHour: number };
 }
@@ -56,8 +58,8 @@ for _ = 1, tonumber(ARGV[4]) do
 end
 local out, pending, due, undelivered = {}, {}, {}, {}
 while i <= #ARGV do
-  local dedup, flood, cap, tid, score, nf = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 5])
-  local first = i + 6
+  local dedup, flood, cap, tid, cid, score, nf = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], tonumber(ARGV[i + 6])
+  local first = i + 7
   local j = first + nf
   local reply_id, reply_channel, reply = ARGV[j], ARGV[j + 1], ARGV[j + 2]
   i = j + 3
@@ -73,6 +75,8 @@ while i <= #ARGV do
     local result = 'a'
     if tid ~= '' then
       redis.call('HSET', base .. 'complaint:' .. tid, unpack(ARGV, first, j - 1))
+      -- Agencies may name a complaint by its id instead of its tracking number.
+      redis.call('SET', base .. 'cid:' .. cid, tid)
       undelivered[#undelivered + 1] = score
       undelivered[#undelivered + 1] = tid
       if flood ~= '' and redis.call('INCR', base .. flood) == 1 then redis.call('EXPIRE', base .. flood, 3600) end
@@ -161,13 +165,14 @@ export class Intake {
     const trackingIds: string[] = [];
     for (const { submission, dedupHash, complaint, reply } of items) {
       const { channel, flood } = submission;
-      const fields = complaint ? receivedFields(complaint) : [];
+      const fields = complaint ? receivedFields(complaint, submission.notify ?? null) : [];
       if (complaint) trackingIds.push(complaint.trackingId);
       args.push(
         dedupHash ? `dedup:${channel}:${dedupHash}` : '',
         flood && flood.perHour > 0 ? `flood:${hash(flood.sender, 24)}:${Math.floor(Date.now() / 3_600_000)}` : '',
         flood?.perHour ?? 0,
         complaint?.trackingId ?? '',
+        complaint?.id ?? '',
         complaint ? Date.parse(complaint.receivedAt) || Date.now() : 0,
         fields.length, ...fields,
         reply?.id ?? '', reply?.reply.channel ?? '', reply ? JSON.stringify(reply.reply) : '',

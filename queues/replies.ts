@@ -12,16 +12,17 @@
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from '../src/logger.js';
 import type { RedisClient } from '../src/redis.js';
+import type { ReplyAddress } from '../src/status.js';
 import { bullPrefix, pipelineTag } from './topology.js';
 
-export interface Reply {
-  /** The channel whose session sends it. */
-  channel: string;
-  /** The citizen's address on the channel: E.164 number, tweet id to reply to, … */
-  to: string;
+/**
+ * A message to a citizen: where (the channel whose session sends it; the address on it — E.164 number, tweet id
+ * to reply to, …; channel-specific routing details such as transport and shortcode) and what. `params` are the
+ * parts of a notification, for a channel that must send a template instead of free text (WhatsApp after 24 hours).
+ */
+export interface Reply extends ReplyAddress {
   text: string;
-  /** Channel-specific routing details (transport, shortcode, …). */
-  extras?: Record<string, string>;
+  params?: Record<string, string>;
 }
 
 /** A reply with its id: deterministic per citizen message, so the same message never gets two. */
@@ -152,9 +153,12 @@ export class ReplyOutbox {
     await this.replyQueue(entry.reply.channel).add('reply', entry.reply, { ...REPLY_JOB, jobId: entry.id });
   }
 
+  /** Work that goes on after intake answered: kept to wait for at shutdown, its failure logged (the sweeper retries it). */
   private track(work: Promise<void>): void {
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    const tracked: Promise<void> = work
+      .catch((err: Error) => this.logger.warn({ err: err.message }, 'reply step failed; the sweeper will queue what is left'))
+      .finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
   }
 
   private async sendDirect(entries: ReplyEntry[]): Promise<void> {

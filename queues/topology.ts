@@ -54,11 +54,13 @@ export interface BatchJob { trackingIds: string[] }
 /** One complaint's own delivery: a retry after a failed attempt, a replay, a sweep by the reconciler. */
 export interface DeliverJob {
   trackingId: string;
+  /** The delivery generation it is for (a bukan_wewenang re-route starts the next); absent: the record's current one. */
+  hop?: number;
   /** Attempts made before this job (its batch's): counted in a dead letter. */
   priorAttempts?: number;
 }
 export type DeliveryJob = BatchJob | DeliverJob;
-export interface DeadLetter { complaint: Complaint; routeCode: string; reason: string; attempts: number; failedAt: string }
+export interface DeadLetter { complaint: Complaint; routeCode: string; hop: number; reason: string; attempts: number; failedAt: string }
 
 export function batchJobOptions(): JobsOptions {
   return {
@@ -87,8 +89,8 @@ export function deliverJobOptions(config: Config, jobId: string, afterFailedAtte
   };
 }
 
-/** The one `deliver` job a complaint has while undelivered: a retry, the reconciler and a re-run batch all name it. */
-export const deliverJobId = (trackingId: string) => `d-${trackingId}`;
+/** The one `deliver` job of a complaint's delivery generation: a retry, the reconciler and a re-run batch all name it. */
+export const deliverJobId = (trackingId: string, hop = 0) => (hop ? `d-${trackingId}-h${hop}` : `d-${trackingId}`);
 
 export interface Queues {
   delivery: Queue<DeliveryJob>;

@@ -56,11 +56,11 @@ export function startWorkers(base: WorkerDeps): Workers {
 async function giveUp(deps: WorkerDeps & { queues: Queues }, job: Job<DeliveryJob>, err: Error): Promise<void> {
   if ('trackingIds' in job.data) {
     // A batch job stands for its complaints: each gets its own job, which retries and dead-letters as usual.
-    await deps.queues.delivery.addBulk(job.data.trackingIds.map((trackingId) => ({ name: JOB.deliver, data: { trackingId }, opts: deliverJobOptions(deps.config, deliverJobId(trackingId), false) })));
+    await deps.queues.delivery.addBulk(job.data.trackingIds.map((trackingId) => ({ name: JOB.deliver, data: { trackingId, hop: 0 }, opts: deliverJobOptions(deps.config, deliverJobId(trackingId), false) })));
     return;
   }
-  const claimed = await deps.status.claimOne(job.data.trackingId);
-  if (claimed) await deadLetter(deps, claimedComplaint(claimed), claimed.routeCode, `${job.queueName}: ${err.message}`, job.attemptsMade + (job.data.priorAttempts ?? 0));
+  const claimed = await deps.status.claimOne(job.data.trackingId, job.data.hop);
+  if (claimed) await deadLetter(deps, claimedComplaint(claimed), claimed.routeCode, claimed.hop, `${job.queueName}: ${err.message}`, job.attemptsMade + (job.data.priorAttempts ?? 0));
 }
 
 /**
@@ -77,7 +77,9 @@ function startReconciler(deps: WorkerDeps & { queues: Queues }): { stop(): void 
     const now = Date.now();
     const stale = await deps.connection.zrangebyscore(status.keys.undelivered, '-inf', now - RECONCILE_AFTER_MS, 'LIMIT', 0, RECONCILE_BATCH);
     if (!stale.length) return;
-    await queues.delivery.addBulk(stale.map((trackingId) => ({ name: JOB.deliver, data: { trackingId }, opts: deliverJobOptions(config, deliverJobId(trackingId), false) })));
+    // Each for its delivery generation: a re-routed complaint's job is not its first delivery's.
+    const hops = await Promise.all(stale.map(async (trackingId) => Number((await deps.connection.hget(status.keys.record(trackingId), 'hop')) ?? 0)));
+    await queues.delivery.addBulk(stale.map((trackingId, i) => ({ name: JOB.deliver, data: { trackingId, hop: hops[i] }, opts: deliverJobOptions(config, deliverJobId(trackingId, hops[i]), false) })));
     // Looked at again only after another RECONCILE_AFTER_MS.
     await deps.connection.zadd(status.keys.undelivered, 'XX', ...stale.flatMap((trackingId) => [now, trackingId]));
     logger.info({ complaints: stale.length }, 'reconciler: long-undelivered complaints have a delivery job');

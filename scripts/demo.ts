@@ -26,7 +26,7 @@ import { Complaint } from '../src/complaint.js';
 import { toE164 } from '../src/phone.js';
 import { freePort } from '../src/redis.js';
 import { FORMAT_HELP } from '../src/replies.js';
-import { sign } from '../queues/delivery.js';
+import { sign } from '../src/signed-http.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: flags } = parseArgs({ options: { 'tour-only': { type: 'boolean', default: false }, 'any-ports': { type: 'boolean', default: false } } });

@@ -15,6 +15,7 @@ import {
 import type { ChannelAdapter } from './channel.js';
 import { complaintJsonSchema } from './complaint.js';
 import { adminPlugin } from './admin/index.js';
+import { agencyApi } from './agency-api.js';
 import { lazyChildLogger, type Logger } from './logger.js';
 import type { Pintu } from './pintu.js';
 
@@ -135,6 +136,7 @@ export async function buildApp(pintu: Pintu, channels: ChannelAdapter[]): Promis
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(opsPlugin, { pintu });
+  await app.register(agencyApi, { pintu });
   await app.register(adminPlugin, { pintu });
   for (const channel of channels) {
     if (channel.http) await app.register(channel.http, { pintu });

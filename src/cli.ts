@@ -2,7 +2,7 @@
  * `pintu [all|serve|worker]` — the one entry point.
  *   all     HTTP + channel sessions + workers in one process (default)
  *   serve   HTTP + channel sessions (intake only)
- *   worker  router and delivery workers only
+ *   worker  the delivery worker (and the reconciler) only
  * This file is the composition root: the only core file that knows the adapters.
  */
 import { writeFileSync } from 'node:fs';

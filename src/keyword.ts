@@ -52,7 +52,12 @@ export function routeKey(phrase: string): string {
   return canonicalKey(phrase.split(/[\s-]+/).map(normalizeKey));
 }
 
-interface IndexEntry { code: string; matchType: 'exact' | 'alias' | 'ambiguous' }
+interface IndexEntry {
+  code: string;
+  matchType: 'exact' | 'alias' | 'ambiguous';
+  /** For an ambiguous bare name: the regions that share it. */
+  candidates?: string[];
+}
 
 export interface RouteIndex {
   readonly routes: ReadonlyMap<string, Route>;
@@ -108,7 +113,7 @@ export function buildRouteIndex(routeList: Iterable<Route>, version = 0): RouteI
     if (name && !ORDINARY_WORDS.has(name)) sharing.set(name, [...(sharing.get(name) ?? []), r.code]);
   }
   for (const [name, codes] of sharing) {
-    if (codes.length > 1 && !keys.has(name)) keys.set(name, { code: commonAncestor(codes, routes), matchType: 'ambiguous' });
+    if (codes.length > 1 && !keys.has(name)) keys.set(name, { code: commonAncestor(codes, routes), matchType: 'ambiguous', candidates: codes });
   }
   const fuzzyNames = { kota: [], kab: [], prov: [] } as Record<Marker, { name: string; code: string }[]>;
   for (const r of routes.values()) {
@@ -118,6 +123,12 @@ export function buildRouteIndex(routeList: Iterable<Route>, version = 0): RouteI
   }
   const maxKeyLength = Math.max(0, ...[...keys.keys()].map((k) => k.length));
   return { routes, keys, fuzzyNames, version, maxKeyLength };
+}
+
+/** The regions an ambiguous keyword could have meant ("Pekalongan" → Kota and Kabupaten Pekalongan). */
+export function ambiguousCandidates(keyword: string, index: RouteIndex): Route[] {
+  const entry = index.keys.get(routeKey(keyword));
+  return (entry?.candidates ?? []).flatMap((code) => index.routes.get(code) ?? []);
 }
 
 /** Optimal-string-alignment distance (a swap of two neighbours is one typo), capped for speed. */

@@ -1,21 +1,50 @@
 /**
- * Each complaint's record, one Redis hash per tracking number: its status (received → routed → delivered |
- * failed), where it went, and the complaint itself (delivery reads it from here; it is never shown to
- * citizens). Intake writes the record in the same MULTI as the batch job (queues/intake.ts); the delivery
- * worker moves it on with the scripts below. Status answers never carry the reporter's identity.
+ * Each complaint's record, one Redis hash per tracking number, and its timeline, one list: where the complaint is
+ * (status, the route it is with, the delivery generation `hop`), what happened to it (delivered, the agency's
+ * updates, re-routes, a dead letter), where to tell the citizen (`notify`), and the complaint itself (delivery
+ * reads it from here; it is never shown to citizens). Intake writes the record in the same MULTI as the batch
+ * job (queues/intake.ts); the scripts below move it on, each in one step with its timeline entry.
+ * Status answers never carry the reporter's identity.
  */
 import type { RedisClient as Redis } from './redis.js';
 import type { Channel, Complaint } from './complaint.js';
+import { STATUSES, type AgencyStatus, type Status } from './lifecycle.js';
 import { pipelineTag } from '../queues/topology.js';
 
-export const STATUSES = ['received', 'routed', 'delivered', 'failed'] as const;
-export type Status = (typeof STATUSES)[number];
+export { STATUSES, type Status };
+
+/** Where replies about a complaint go: a channel's address for the citizen (see queues/replies.ts `Reply`). */
+export interface ReplyAddress {
+  channel: string;
+  to: string;
+  extras?: Record<string, string>;
+  /** Everyone can read what is sent there (an X reply): a confidential complaint's details are never sent. */
+  public?: boolean;
+}
+
+export interface AgencyRef { code: string; name: string }
+
+/** One thing that happened to a complaint after it was received. */
+export interface TimelineEntry {
+  at: string;
+  status: Status;
+  /** The agency it was delivered to, or that sent the update. */
+  agency?: AgencyRef;
+  note?: string;
+  /** Where a bukan_wewenang sent it. */
+  to?: AgencyRef;
+  updateId?: string;
+  /** Why delivery failed for good (a dead letter). */
+  reason?: string;
+}
 
 export interface StatusRecord {
   trackingId: string;
   complaintId: string;
   channel: Channel;
   status: Status;
+  /** When the status last changed. */
+  statusAt: string | null;
   routeCode: string | null;
   routeName: string | null;
   receivedAt: string;
@@ -23,18 +52,38 @@ export interface StatusRecord {
   deliveredAt: string | null;
   failedAt: string | null;
   failReason: string | null;
+  /** The agency's own ticket number, from its answer to the delivery: for admins only. */
+  reference: string | null;
+  /** Deliveries so far to a new agency (0 until a bukan_wewenang re-routes it). */
+  hop: number;
+  notify: ReplyAddress | null;
+  confidential: boolean;
 }
+
+/** Where a re-routed complaint came from, and why: sent to the next agency with it. */
+export interface ReroutedFrom { from: AgencyRef; status: 'bukan_wewenang'; note?: string; at: string }
 
 /**
  * A complaint the delivery worker is to deliver now, with the route its record points at. The complaint stays the
  * JSON intake wrote (`doc`): a delivery sends it as it is, and only an anonymous one is parsed (to withhold the identity).
  */
-export interface Claimed { trackingId: string; complaintId: string; channel: Channel; receivedAt: string; /** null: not recorded, read the complaint */ anonymous: boolean | null; doc: string; routeCode: string }
+export interface Claimed {
+  trackingId: string;
+  complaintId: string;
+  channel: Channel;
+  receivedAt: string;
+  /** null: not recorded, read the complaint. */
+  anonymous: boolean | null;
+  doc: string;
+  routeCode: string;
+  hop: number;
+  reroutedFrom: ReroutedFrom | null;
+}
 
 /** The complaint a claim carries, parsed. */
 export const claimedComplaint = (claimed: Claimed) => JSON.parse(claimed.doc) as Complaint;
 
-export interface Delivered { trackingId: string; routeCode: string; routeName: string; deliveredAt: string }
+export interface Delivered { trackingId: string; hop: number; routeCode: string; routeName: string; deliveredAt: string; reference: string | null }
 
 /** The record's keys, under the pipeline's hash tag (see queues/topology.ts). */
 export function recordKeys(prefix: string) {
@@ -42,85 +91,149 @@ export function recordKeys(prefix: string) {
   return {
     base,
     record: (trackingId: string) => `${base}complaint:${trackingId}`,
+    timeline: (trackingId: string) => `${base}timeline:${trackingId}`,
+    /** A complaint id's tracking number. */
+    byId: (complaintId: string) => `${base}cid:${complaintId}`,
     /** Tracking numbers accepted and not yet delivered or dead-lettered, scored by when they were accepted. */
     undelivered: `${base}undelivered`,
   };
 }
 
 /** The fields intake writes, as HSET arguments (queues/intake.ts runs them inside its script). */
-export function receivedFields(complaint: Complaint): string[] {
+export function receivedFields(complaint: Complaint, notify: ReplyAddress | null): string[] {
   return [
-    'id', complaint.id, 'channel', complaint.channel, 'receivedAt', complaint.receivedAt, 'status', 'received',
-    'route', complaint.region.code, 'routeName', complaint.region.name, 'anonymous', complaint.reporter.anonymous ? '1' : '0',
+    'id', complaint.id, 'channel', complaint.channel, 'receivedAt', complaint.receivedAt, 'status', 'received', 'hop', '0',
+    'route', complaint.region.code, 'routeName', complaint.region.name,
+    'anonymous', complaint.reporter.anonymous ? '1' : '0', 'confidential', complaint.reporter.confidential ? '1' : '0',
+    ...(notify ? ['notify', JSON.stringify(notify)] : []),
     'doc', JSON.stringify(complaint),
   ];
 }
 
-/** Status ranks: a stage never moves a record backwards (a re-run or replayed job can finish out of order). */
-const RANK_LUA = `local rank = {received=0, routed=1, failed=2, delivered=3}`;
-
 /** What a claim reads of a record, in this order (the script returns them flat, one run per complaint). */
-const CLAIMED_FIELDS = ['status', 'doc', 'route', 'id', 'channel', 'receivedAt', 'anonymous'] as const;
-const CLAIMED_LUA = `local fields = {${CLAIMED_FIELDS.map((f) => `'${f}'`).join(', ')}}`;
+const CLAIMED_FIELDS = ['status', 'doc', 'route', 'id', 'channel', 'receivedAt', 'anonymous', 'hop', 'reroutedFrom'] as const;
+const CLAIMED_LUA = `local fields = {${CLAIMED_FIELDS.map((f) => `'${f}'`).join(', ')}}
+local function claimed(out, tid, h)
+  out[#out + 1] = tid
+  for f = 2, #fields do out[#out + 1] = h[f] or '' end
+end`;
 
-/** Records to deliver: received ones become routed; those already delivered or dead-lettered are skipped. */
+/** Records to deliver: received ones become routed; those already delivered, answered or dead-lettered are skipped. */
 const CLAIM = `${CLAIMED_LUA}
 local out = {}
 for i = 3, #ARGV do
   local key = ARGV[1] .. 'complaint:' .. ARGV[i]
   local h = redis.call('HMGET', key, unpack(fields))
-  if h[1] == 'received' then redis.call('HSET', key, 'status', 'routed', 'routedAt', ARGV[2]) end
-  if h[1] == 'received' or h[1] == 'routed' then
-    out[#out + 1] = ARGV[i]
-    for f = 2, #fields do out[#out + 1] = h[f] or '' end
-  end
+  if h[1] == 'received' then redis.call('HSET', key, 'status', 'routed', 'statusAt', ARGV[2], 'routedAt', ARGV[2]) end
+  if h[1] == 'received' or h[1] == 'routed' then claimed(out, ARGV[i], h) end
 end
 return out`;
 
-/** One record, whatever its status but delivered (a replay delivers a dead letter again). */
+/**
+ * One record to deliver for delivery generation ARGV[3] (empty: the current one): not yet delivered, or a dead
+ * letter being replayed; nothing when it moved on (delivered, answered, re-routed since).
+ */
 const CLAIM_ONE = `${CLAIMED_LUA}
 local h = redis.call('HMGET', KEYS[1], unpack(fields))
-if not h[1] or h[1] == 'delivered' then return false end
-if h[1] == 'received' then redis.call('HSET', KEYS[1], 'status', 'routed', 'routedAt', ARGV[1]) end
-local out = {ARGV[2]}
-for f = 2, #fields do out[#out + 1] = h[f] or '' end
+if not h[1] or not (h[1] == 'received' or h[1] == 'routed' or h[1] == 'failed') then return false end
+if ARGV[3] ~= '' and (h[8] or '0') ~= ARGV[3] then return false end
+if h[1] == 'received' then redis.call('HSET', KEYS[1], 'status', 'routed', 'statusAt', ARGV[1], 'routedAt', ARGV[1]) end
+local out = {}
+claimed(out, ARGV[2], h)
 return out`;
 
-/** Deliveries, 4 arguments each (tracking number, route, route name, time); they leave the undelivered set. */
-const DELIVERED = `${RANK_LUA}
+/**
+ * Deliveries, 7 arguments each (tracking number, hop, route, route name, time, reference, timeline entry): recorded
+ * when the record is still waiting for that delivery generation; they leave the undelivered set.
+ */
+const DELIVERED = `
 local done = {}
-for i = 2, #ARGV, 4 do
+for i = 2, #ARGV, 7 do
   local key = ARGV[1] .. 'complaint:' .. ARGV[i]
-  local current = redis.call('HGET', key, 'status')
-  if current and rank[current] and rank[current] < rank.delivered then
-    redis.call('HSET', key, 'status', 'delivered', 'route', ARGV[i + 1], 'routeName', ARGV[i + 2], 'deliveredAt', ARGV[i + 3])
+  local h = redis.call('HMGET', key, 'status', 'hop')
+  if (h[1] == 'received' or h[1] == 'routed' or h[1] == 'failed') and (h[2] or '0') == ARGV[i + 1] then
+    redis.call('HSET', key, 'status', 'delivered', 'statusAt', ARGV[i + 4], 'route', ARGV[i + 2], 'routeName', ARGV[i + 3], 'deliveredAt', ARGV[i + 4])
+    if ARGV[i + 5] ~= '' then redis.call('HSET', key, 'reference', ARGV[i + 5]) end
+    redis.call('RPUSH', ARGV[1] .. 'timeline:' .. ARGV[i], ARGV[i + 6])
   end
   done[#done + 1] = ARGV[i]
 end
 redis.call('ZREM', KEYS[1], unpack(done))
 return #done`;
 
-const FAILED = `${RANK_LUA}
-local current = redis.call('HGET', KEYS[1], 'status')
-if current and rank[current] and rank[current] < rank.delivered then
-  redis.call('HSET', KEYS[1], 'status', 'failed', 'failedAt', ARGV[2], 'failReason', ARGV[3])
+/** A dead letter: the record says failed (unless it was delivered meanwhile) and leaves the undelivered set. */
+const FAILED = `
+local h = redis.call('HMGET', KEYS[1], 'status', 'hop')
+if (h[1] == 'received' or h[1] == 'routed') and (h[2] or '0') == ARGV[2] then
+  redis.call('HSET', KEYS[1], 'status', 'failed', 'statusAt', ARGV[3], 'failedAt', ARGV[3], 'failReason', ARGV[4])
+  redis.call('RPUSH', KEYS[2], ARGV[5])
 end
-redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
 return 1`;
+
+/**
+ * An agency's update, all or nothing: the update id not seen before, the complaint still with the route the caller
+ * checked the agency's authority against, the move allowed from its status now (ARGV[4]: ",from,from,"). Writes the
+ * status, the timeline entry, the notification (a pending reply, queued by the sweeper if this process dies), and
+ * for bukan_wewenang the new route with the next delivery generation, waiting in the undelivered set.
+ */
+const UPDATE = `
+local record, timeline, undelivered, pending, due = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local done = redis.call('HGET', record, 'u:' .. ARGV[1])
+if done then return {'repeat', done} end
+local h = redis.call('HMGET', record, 'status', 'route', 'hop')
+if not h[1] then return {'missing', ''} end
+if h[2] ~= ARGV[2] then return {'moved', h[2]} end
+if not string.find(ARGV[4], ',' .. h[1] .. ',', 1, true) then return {'conflict', h[1]} end
+redis.call('RPUSH', timeline, ARGV[5])
+local status = ARGV[3]
+if ARGV[7] ~= '' then
+  local hop = tonumber(h[3] or '0') + 1
+  redis.call('HSET', record, 'status', 'routed', 'statusAt', ARGV[6], 'route', ARGV[7], 'routeName', ARGV[8], 'hop', hop, 'reroutedFrom', ARGV[9], 'u:' .. ARGV[1], status)
+  redis.call('HDEL', record, 'deliveredAt', 'reference')
+  local t = redis.call('TIME')
+  redis.call('ZADD', undelivered, tonumber(t[1]) * 1000, ARGV[12])
+  status = 'routed'
+else
+  redis.call('HSET', record, 'status', status, 'statusAt', ARGV[6], 'u:' .. ARGV[1], status)
+end
+if ARGV[10] ~= '' then
+  local t = redis.call('TIME')
+  redis.call('HSET', pending, ARGV[10], ARGV[11])
+  redis.call('ZADD', due, tonumber(t[1]) * 1000, ARGV[10])
+end
+return {'ok', status, tostring(tonumber(h[3] or '0') + (ARGV[7] ~= '' and 1 or 0))}`;
 
 type Scripted = Redis & {
   pintuClaim(key: string, ...args: string[]): Promise<string[]>;
-  pintuClaimOne(key: string, now: string, trackingId: string): Promise<string[] | null>;
+  pintuClaimOne(key: string, now: string, trackingId: string, hop: string): Promise<string[] | null>;
   pintuDelivered(key: string, ...args: string[]): Promise<number>;
-  pintuFailed(record: string, undelivered: string, trackingId: string, at: string, reason: string): Promise<number>;
+  pintuFailed(record: string, timeline: string, undelivered: string, trackingId: string, hop: string, at: string, reason: string, entry: string): Promise<number>;
+  pintuUpdate(...args: string[]): Promise<[string, string, string?]>;
 };
 
-function claimedAt(flat: string[], i: number): Claimed {
-  const [trackingId, doc, routeCode, complaintId, channel, receivedAt, anonymous] = flat.slice(i, i + CLAIMED_FIELDS.length) as string[];
-  return { trackingId: trackingId!, doc: doc!, routeCode: routeCode!, complaintId: complaintId!, channel: channel as Channel, receivedAt: receivedAt!, anonymous: anonymous === '1' ? true : anonymous === '0' ? false : null };
+const RECORD_FIELDS = ['id', 'channel', 'status', 'statusAt', 'route', 'routeName', 'receivedAt', 'routedAt', 'deliveredAt', 'failedAt', 'failReason', 'reference', 'hop', 'notify', 'confidential'] as const;
+
+/** An agency's update, as the agency API checked it. */
+export interface UpdateRequest {
+  trackingId: string;
+  updateId: string;
+  /** The route the caller found the complaint with (and checked the agency against). */
+  expectedRoute: string;
+  status: AgencyStatus;
+  /** The statuses the complaint may be in for this move. */
+  from: Status[];
+  entry: TimelineEntry;
+  reroute: { route: AgencyRef; from: ReroutedFrom } | null;
+  notification: { id: string; reply: unknown } | null;
+  replyKeys: { pending: string; due: string };
 }
 
-const RECORD_FIELDS = ['id', 'channel', 'status', 'route', 'routeName', 'receivedAt', 'routedAt', 'deliveredAt', 'failedAt', 'failReason'] as const;
+export type UpdateOutcome =
+  | { outcome: 'ok' | 'repeat'; status: Status; hop: number }
+  | { outcome: 'missing' }
+  | { outcome: 'moved'; route: string }
+  | { outcome: 'conflict'; status: Status };
 
 export class StatusStore {
   private readonly redis: Scripted;
@@ -132,7 +245,8 @@ export class StatusStore {
       redis.defineCommand('pintuClaim', { numberOfKeys: 1, lua: CLAIM });
       redis.defineCommand('pintuClaimOne', { numberOfKeys: 1, lua: CLAIM_ONE });
       redis.defineCommand('pintuDelivered', { numberOfKeys: 1, lua: DELIVERED });
-      redis.defineCommand('pintuFailed', { numberOfKeys: 2, lua: FAILED });
+      redis.defineCommand('pintuFailed', { numberOfKeys: 3, lua: FAILED });
+      redis.defineCommand('pintuUpdate', { numberOfKeys: 5, lua: UPDATE });
     }
     this.redis = redis as Scripted;
     this.keys = recordKeys(prefix);
@@ -146,19 +260,40 @@ export class StatusStore {
     return claimed;
   }
 
-  /** One complaint to deliver now, or null when it is delivered already (or unknown). */
-  async claimOne(trackingId: string): Promise<Claimed | null> {
-    const found = await this.redis.pintuClaimOne(this.keys.record(trackingId), new Date().toISOString(), trackingId);
+  /** One complaint to deliver now (for delivery generation `hop`, or the current one), or null when it moved on. */
+  async claimOne(trackingId: string, hop?: number): Promise<Claimed | null> {
+    const found = await this.redis.pintuClaimOne(this.keys.record(trackingId), new Date().toISOString(), trackingId, hop === undefined ? '' : String(hop));
     return found ? claimedAt(found, 0) : null;
   }
 
   async delivered(deliveries: Delivered[]): Promise<void> {
     if (!deliveries.length) return;
-    await this.redis.pintuDelivered(this.keys.undelivered, this.keys.base, ...deliveries.flatMap((d) => [d.trackingId, d.routeCode, d.routeName, d.deliveredAt]));
+    await this.redis.pintuDelivered(this.keys.undelivered, this.keys.base, ...deliveries.flatMap((d) => {
+      const entry: TimelineEntry = { at: d.deliveredAt, status: 'delivered', agency: { code: d.routeCode, name: d.routeName } };
+      return [d.trackingId, String(d.hop), d.routeCode, d.routeName, d.deliveredAt, d.reference ?? '', JSON.stringify(entry)];
+    }));
   }
 
-  async failed(trackingId: string, failedAt: string, reason: string): Promise<void> {
-    await this.redis.pintuFailed(this.keys.record(trackingId), this.keys.undelivered, trackingId, failedAt, reason);
+  async failed(trackingId: string, hop: number, failedAt: string, reason: string): Promise<void> {
+    const entry: TimelineEntry = { at: failedAt, status: 'failed', reason };
+    await this.redis.pintuFailed(this.keys.record(trackingId), this.keys.timeline(trackingId), this.keys.undelivered, trackingId, String(hop), failedAt, reason, JSON.stringify(entry));
+  }
+
+  async update(req: UpdateRequest): Promise<UpdateOutcome> {
+    const [outcome, value, hop] = await this.redis.pintuUpdate(
+      this.keys.record(req.trackingId), this.keys.timeline(req.trackingId), this.keys.undelivered, req.replyKeys.pending, req.replyKeys.due,
+      req.updateId, req.expectedRoute, req.status, `,${req.from.join(',')},`, JSON.stringify(req.entry), req.entry.at,
+      req.reroute?.route.code ?? '', req.reroute?.route.name ?? '', req.reroute ? JSON.stringify(req.reroute.from) : '',
+      req.notification?.id ?? '', req.notification ? JSON.stringify(req.notification.reply) : '', req.trackingId,
+    );
+    if (outcome === 'ok' || outcome === 'repeat') return { outcome, status: value as Status, hop: Number(hop ?? 0) };
+    if (outcome === 'moved') return { outcome, route: value };
+    if (outcome === 'conflict') return { outcome, status: value as Status };
+    return { outcome: 'missing' };
+  }
+
+  async trackingIdOf(complaintId: string): Promise<string | null> {
+    return this.redis.get(this.keys.byId(complaintId));
   }
 
   /** The complaint itself (with the reporter's identity): for delivery and admins only. */
@@ -167,14 +302,20 @@ export class StatusStore {
     return doc ? (JSON.parse(doc) as Complaint) : null;
   }
 
+  async timeline(trackingId: string): Promise<TimelineEntry[]> {
+    return (await this.redis.lrange(this.keys.timeline(trackingId), 0, -1)).map((e) => JSON.parse(e) as TimelineEntry);
+  }
+
   async get(trackingId: string): Promise<StatusRecord | null> {
     const values = await this.redis.hmget(this.keys.record(trackingId), ...RECORD_FIELDS);
     if (!values[0]) return this.legacy(trackingId);
     const h = Object.fromEntries(RECORD_FIELDS.map((f, i) => [f, values[i] ?? null])) as Record<(typeof RECORD_FIELDS)[number], string | null>;
     return {
-      trackingId, complaintId: h.id!, channel: h.channel as Channel, status: h.status as Status,
+      trackingId, complaintId: h.id!, channel: h.channel as Channel, status: h.status as Status, statusAt: h.statusAt,
       routeCode: h.route, routeName: h.routeName, receivedAt: h.receivedAt!,
       routedAt: h.routedAt, deliveredAt: h.deliveredAt, failedAt: h.failedAt, failReason: h.failReason,
+      reference: h.reference, hop: Number(h.hop ?? 0), notify: h.notify ? (JSON.parse(h.notify) as ReplyAddress) : null,
+      confidential: h.confidential === '1',
     };
   }
 
@@ -183,9 +324,19 @@ export class StatusStore {
     const h = await this.redis.hgetall(`${this.prefix}:status:${trackingId}`);
     if (!h.complaintId || !h.status) return null;
     return {
-      trackingId, complaintId: h.complaintId, channel: h.channel as Channel, status: h.status as Status,
+      trackingId, complaintId: h.complaintId, channel: h.channel as Channel, status: h.status as Status, statusAt: null,
       routeCode: h.routeCode ?? null, routeName: h.routeName ?? null, receivedAt: h.receivedAt!,
       routedAt: h.routedAt ?? null, deliveredAt: h.deliveredAt ?? null, failedAt: h.failedAt ?? null, failReason: h.failReason ?? null,
+      reference: null, hop: 0, notify: null, confidential: false,
     };
   }
+}
+
+function claimedAt(flat: string[], i: number): Claimed {
+  const [trackingId, doc, routeCode, complaintId, channel, receivedAt, anonymous, hop, reroutedFrom] = flat.slice(i, i + CLAIMED_FIELDS.length) as string[];
+  return {
+    trackingId: trackingId!, doc: doc!, routeCode: routeCode!, complaintId: complaintId!, channel: channel as Channel, receivedAt: receivedAt!,
+    anonymous: anonymous === '1' ? true : anonymous === '0' ? false : null, hop: Number(hop || 0),
+    reroutedFrom: reroutedFrom ? (JSON.parse(reroutedFrom) as ReroutedFrom) : null,
+  };
 }

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Pintu } from '../../src/pintu.js';
-import { acceptedReply, FORMAT_HELP, statusReply } from '../../src/replies.js';
+import { acceptedReply, FORMAT_HELP, statusAnswer } from '../../src/replies.js';
 import { holdForReview, type HeldComplaint } from '../../queues/held.js';
 import type { Submission } from '../../queues/intake.js';
 import type { SmsConfig } from './config.js';
@@ -43,12 +43,13 @@ export async function receiveSms(deps: InboundDeps, message: SmsMessage, dedupKe
     pintu.metrics.rejected.inc({ channel: 'sms', reason: 'invalid' });
     return { outcome: 'invalid', field: outcome.field, message: outcome.message };
   }
-  // Every answer goes back to the sender, from the number they wrote to.
-  const answer = (text: string) => ({ channel: 'sms', to: outcome.phone, text, extras: { transport, shortcode: message.to } });
+  // Every answer goes back to the sender, from the number they wrote to; so does news of the follow-up.
+  const address = { channel: 'sms', to: outcome.phone, extras: { transport, shortcode: message.to } };
+  const answer = (text: string) => ({ ...address, text });
   const base: Pick<Submission, 'channel' | 'dedupKey'> = { channel: 'sms', dedupKey };
 
   if (outcome.kind === 'status') {
-    const text = statusReply(await pintu.status.get(outcome.trackingId), outcome.trackingId);
+    const text = await statusAnswer(pintu.status, outcome.trackingId);
     await pintu.intake.submit({ ...base, draft: null, reply: () => answer(text) });
     return { outcome: 'status' };
   }
@@ -60,8 +61,8 @@ export async function receiveSms(deps: InboundDeps, message: SmsMessage, dedupKe
 
   const cap = config.SMS_FLOOD_PER_HOUR;
   const result = await pintu.intake.submit({
-    ...base, draft: outcome.draft,
-    reply: (complaint) => answer(acceptedReply(complaint!)),
+    ...base, draft: outcome.draft, notify: address,
+    reply: (complaint) => answer(acceptedReply(complaint!, pintu.routes.index())),
     ...(cap > 0 && { flood: { sender: outcome.phone, perHour: cap } }),
   });
   if (result.outcome === 'held') {

@@ -1,6 +1,6 @@
 /** One mention in, from the poller or the webhook: normalize, then keep the complaint with its answer. */
 import type { Pintu } from '../../src/pintu.js';
-import { acceptedReply, FORMAT_HELP, statusReply } from '../../src/replies.js';
+import { acceptedReply, FORMAT_HELP, statusAnswer } from '../../src/replies.js';
 import type { Reply } from '../../queues/replies.js';
 import { normalizeMention, type Account, type Mention, type MentionOutcome } from './normalize.js';
 
@@ -20,7 +20,9 @@ export class MentionIntake {
   async take(mention: Mention, account: Account): Promise<MentionOutcome['kind']> {
     const { pintu } = this;
     const outcome = normalizeMention(mention, { account, index: pintu.routes.index(), receivedAt: new Date().toISOString() });
-    const answer = (text: string) => (this.answers ? { reply: (): Reply => ({ channel: 'twitter', to: mention.tweetId, text: fitTweet(text) }) } : {});
+    // Answers, and later news of the follow-up, go in the tweet's thread: public, so a confidential complaint's news is not.
+    const address = { channel: 'twitter', to: mention.tweetId, public: true };
+    const answer = (text: string) => (this.answers ? { reply: (): Reply => ({ ...address, text: fitTweet(text) }) } : {});
     const base = { channel: 'twitter' as const, dedupKey: mention.tweetId };
     switch (outcome.kind) {
       case 'ignore':
@@ -31,14 +33,14 @@ export class MentionIntake {
         await pintu.intake.submit({ ...base, draft: null, ...answer(FORMAT_HELP) });
         break;
       case 'status': {
-        const text = statusReply(await pintu.status.get(outcome.trackingId), outcome.trackingId);
+        const text = await statusAnswer(pintu.status, outcome.trackingId);
         await pintu.intake.submit({ ...base, draft: null, ...answer(text) });
         break;
       }
       case 'complaint':
         await pintu.intake.submit({
           ...base, draft: outcome.draft,
-          ...(this.answers && { reply: (complaint) => ({ channel: 'twitter', to: mention.tweetId, text: fitTweet(acceptedReply(complaint!)) }) }),
+          ...(this.answers && { notify: address, reply: (complaint) => ({ ...address, text: fitTweet(acceptedReply(complaint!, pintu.routes.index())) }) }),
         });
     }
     return outcome.kind;

@@ -5,7 +5,7 @@
  * The timeline pages run newest → oldest, so `since_id` can only move once the WHOLE drain is
  * queued. While a drain is under way the checkpoint also records its newest id and the oldest id
  * queued so far (`until_id`): each page is queued first, then the cursor advances; a restart resumes
- * below that cursor. A page fetched twice is harmless: the intake job id is the tweet id.
+ * below that cursor. A page fetched twice is harmless: the tweet id is the dedup key at intake.
  * Every checkpoint write is fenced by the lock, so a poller that lost its lock cannot move it.
  */
 import { randomUUID } from 'node:crypto';

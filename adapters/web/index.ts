@@ -34,7 +34,9 @@ async function submit(pintu: Pintu, submission: WebSubmission, dedupKey: string 
     pintu.metrics.rejected.inc({ channel: 'web', reason: 'invalid' });
     return result;
   }
-  const outcome = await pintu.intake.submit({ channel: 'web', dedupKey, draft: result.draft });
+  // A citizen who gave a phone number hears about the follow-up by SMS; everyone can read it on the status page.
+  const { phone } = result.draft.reporter;
+  const outcome = await pintu.intake.submit({ channel: 'web', dedupKey, draft: result.draft, ...(phone && { notify: { channel: 'sms', to: phone } }) });
   if (outcome.outcome === 'accepted') {
     const { trackingId, region } = outcome.complaint!;
     return { ok: true, trackingId, status: 'received', route: { code: region.code, name: region.name } };

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sign } from '../../queues/delivery.js';
+import { sign } from '../../src/signed-http.js';
 
 export type SinkMode = 'up' | 'failing' | 'down';
 
@@ -34,8 +34,10 @@ interface Kept { marker: string | null; deliveries: number }
 
 export class CountingSink {
   mode: SinkMode = 'up';
-  /** An agency that is slow: each request is worked on (kept, or refused) only after this long. */
+  /** An agency that is slow: each request is worked on (kept, or refused) only after this long… */
   delayMs = 0;
+  /** …plus up to this much more, at random (requests finish out of order). */
+  jitterMs = 0;
   /** Deliveries answered 2xx, and answered 500 while failing. */
   deliveries = 0;
   refused = 0;
@@ -50,7 +52,7 @@ export class CountingSink {
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => setTimeout(() => sink!.receive(req.headers, Buffer.concat(chunks).toString('utf8'), (status) => res.writeHead(status, { 'content-type': 'application/json' }).end(`{"ok":${status < 300}}`)), sink!.delayMs));
+      req.on('end', () => setTimeout(() => sink!.receive(req.headers, Buffer.concat(chunks).toString('utf8'), (status) => res.writeHead(status, { 'content-type': 'application/json' }).end(`{"ok":${status < 300}}`)), sink!.delayMs + Math.random() * sink!.jitterMs));
     });
     sink = new CountingSink(server, secret);
     await sink.listen();

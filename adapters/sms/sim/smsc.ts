@@ -49,6 +49,7 @@ export class Smsc {
   answerEnquireLink = true;
   /** Off: submit_sm are taken (counted in `submits`) but never answered, like an SMSC that stalls. */
   answerSubmits = true;
+
   submits = 0;
   private readonly mtParts = new Map<string, Map<number, Buffer>>();
   /** deliver_sm waiting for an answer, per session: a closed link sends them again at once, as an SMSC does. */
@@ -234,6 +235,19 @@ export class Smsc {
   /** Send bytes that are no PDU (a length over the limit): node-smpp on the other side stops parsing. */
   sendGarbage(): void {
     for (const { session } of this.bound) session.socket.write(Buffer.from([0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0]));
+  }
+
+  /**
+   * Stop reading every link: whatever the ESME answers stays unread. Releasing with `drop` cuts the links without
+   * reading it (the unread answers are lost, the messages sent again); otherwise reading resumes.
+   */
+  holdAnswers(): void {
+    for (const { session } of this.bound) { session.pause(); session.socket.pause(); }
+  }
+
+  releaseAnswers(drop: boolean): void {
+    if (drop) return this.dropLinks();
+    for (const { session } of this.bound) { session.socket.resume(); session.resume(); }
   }
 
   /** Cut every link, as a network failure or SMSC restart would. */
