@@ -1,7 +1,9 @@
 /** Configuration from the environment, parsed once by zod; a bad value stops start-up with one readable line. */
 import { z } from 'zod';
 import { AdminTokens } from './admin/tokens.js';
+import { CalendarSettings } from './calendar.js';
 import { AGENCY_STATUSES, STATUS_TABLE } from './lifecycle.js';
+import { PerformanceSettings } from './performance.js';
 import { clusterUrlFromNodes, parseRedisUrl, REDIS_URL_FORMS } from './redis.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -33,6 +35,8 @@ export const ConfigSchema = z.object({
   NOTIFY_STATUSES: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.enum(AGENCY_STATUSES)))
     .default(STATUS_TABLE.notify).describe('Agency statuses the citizen is told about on their channel, comma-separated'),
   AGENCY_UPDATES_PER_MINUTE: z.coerce.number().int().min(0).default(600).describe('Updates per agency per minute on POST /api/v1/agency/updates; 0 = no limit'),
+  ...CalendarSettings.shape,
+  ...PerformanceSettings.shape,
   PUBLIC_URL: optionalUrl.describe('Where citizens reach this gateway (status page links in notifications), e.g. https://pintu.lapor.go.id'),
 }).transform((config, ctx) => {
   if (!config.REDIS_CLUSTER_NODES) return config;

@@ -23,6 +23,13 @@ function teaching(complaint: Complaint, index: RouteIndex): string {
   return keywords.length > 1 ? `. Lain kali tulis ${keywords.slice(0, -1).join(', ')} atau ${keywords.at(-1)}` : '';
 }
 
+/** Each status as a heading on the citizen's status page. */
+export const STATUS_LABELS: Record<Status, string> = {
+  received: 'Diterima', routed: 'Sedang diteruskan', delivered: 'Diterima instansi', failed: 'Gagal diteruskan (ditangani petugas)',
+  diverifikasi: 'Diverifikasi', didisposisi: 'Didisposisi', ditindaklanjuti: 'Ditindaklanjuti', selesai: 'Selesai',
+  ditunda: 'Ditunda', bukan_wewenang: 'Bukan wewenang — dialihkan', diarsipkan: 'Diarsipkan',
+};
+
 /** Each status as a citizen reads it, with the agency that has the complaint. */
 function statusWords(status: Status, agency: string | null): string {
   const by = agency ? ` oleh ${agency}` : '';

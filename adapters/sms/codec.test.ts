@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cleanText, decodeText, encodeSms, splitUdh, type Dc0Reading } from './codec.js';
+import { cleanText, decodeText, encodeSms, fitSms, splitUdh, type Dc0Reading } from './codec.js';
 
 interface CodecCases {
   decode: Array<{ label: string; hex: string; dataCoding: number; dc0?: Dc0Reading; expect: unknown }>;
   udh: Array<{ label: string; hex: string; expect: { concat: unknown; body: string; flags?: string[] } }>;
   encode: Array<{ label: string; text: string; expect: { dataCoding: number; partSizes: number[] } }>;
+  fit: Array<{ label: string; text: string; maxParts: number; expect: { cut: boolean; dataCoding: number; parts: number } }>;
 }
 const cases: CodecCases = JSON.parse(readFileSync(new URL('./codec-cases.json', import.meta.url), 'utf8'));
 
@@ -36,6 +37,20 @@ describe('encoding replies (codec-cases.json)', () => {
       expect(decodeText(Buffer.concat(parts), dataCoding).text).toBe(text);
       for (const part of parts) expect(part.length).toBeLessThanOrEqual(parts.length > 1 ? (dataCoding === 8 ? 134 : 153) : 160);
     }));
+  });
+});
+
+describe('fitting a reply into a number of SMS (codec-cases.json)', () => {
+  it.each(cases.fit)('$label', ({ text, maxParts, expect: expected }) => {
+    const fitted = fitSms(text, maxParts);
+    const { dataCoding, parts } = encodeSms(fitted);
+    expect({ cut: fitted !== text, dataCoding, parts: parts.length }).toEqual(expected);
+    if (fitted !== text) {
+      expect(fitted.endsWith('...')).toBe(true);
+      expect(text.startsWith(fitted.slice(0, -3).trimEnd())).toBe(true);
+      // As long as it can be: one more character would not fit.
+      expect(encodeSms(`${[...text].slice(0, [...fitted].length - 2).join('')}...`).parts.length).toBeGreaterThan(maxParts);
+    }
   });
 });
 

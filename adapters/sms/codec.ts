@@ -139,6 +139,22 @@ export function encodeSms(text: string): EncodedSms {
   return { dataCoding: 0x08, parts: chunk(ucs2, 134, 2, (buf, end) => { const unit = buf.readUInt16BE(end - 2); return unit >= 0xd800 && unit <= 0xdbff; }) };
 }
 
+/**
+ * `text` as at most `maxParts` SMS: cut at the end, with "..." (GSM 03.38 has no ellipsis character), when longer
+ * (replies put the tracking number first, so what is cut is the end of a note). Longest prefix that fits, by halving.
+ */
+export function fitSms(text: string, maxParts: number): string {
+  if (encodeSms(text).parts.length <= maxParts) return text;
+  const chars = [...text];
+  let [fits, tooLong] = [0, chars.length];
+  while (tooLong - fits > 1) {
+    const mid = (fits + tooLong) >> 1;
+    if (encodeSms(`${chars.slice(0, mid).join('')}...`).parts.length <= maxParts) fits = mid;
+    else tooLong = mid;
+  }
+  return `${chars.slice(0, fits).join('').trimEnd()}...`;
+}
+
 /** Cut `buf` into pieces of at most `size` octets, one unit shorter where the cut would split a pair. */
 function chunk(buf: Buffer, size: number, unit: number, splitsPair: (buf: Buffer, end: number) => boolean): Buffer[] {
   const parts: Buffer[] = [];

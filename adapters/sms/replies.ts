@@ -5,14 +5,17 @@
  */
 import { createHash } from 'node:crypto';
 import { RateLimited, type Reply, type ReplyAttempt, type ReplySender } from '../../queues/replies.js';
-import { encodeSms, udhFor } from './codec.js';
+import { encodeSms, fitSms, udhFor } from './codec.js';
 import type { SmsConfig } from './config.js';
 import type { SmppLink } from './link.js';
 import { ESM, STATUS, type SubmitSm } from './smpp.js';
 
+/** A reply is at most this many SMS (a long note is cut): one where possible, three at most. */
+export const MAX_REPLY_PARTS = 3;
+
 /** submit_sm bodies for a reply; the reference is derived from the reply's id so a retry reuses it. */
 export function replyPdus(reply: Reply, shortcode: string, replyId: string): SubmitSm[] {
-  const { dataCoding, parts } = encodeSms(reply.text);
+  const { dataCoding, parts } = encodeSms(fitSms(reply.text, MAX_REPLY_PARTS));
   const ref = createHash('sha256').update(replyId).digest()[0]!;
   return parts.map((body, i) => ({
     source_addr_ton: 0,
@@ -58,7 +61,7 @@ async function postMt(config: SmsConfig, reply: Reply, messageId: string): Promi
   const response = await fetch(config.SMS_HTTP_MT_URL, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${config.SMS_HTTP_SECRET ?? ''}` },
-    body: JSON.stringify({ id: messageId, from: reply.extras?.shortcode ?? config.SMPP_SHORTCODE, to: reply.to, text: reply.text }),
+    body: JSON.stringify({ id: messageId, from: reply.extras?.shortcode ?? config.SMPP_SHORTCODE, to: reply.to, text: fitSms(reply.text, MAX_REPLY_PARTS) }),
     signal: AbortSignal.timeout(10_000),
   });
   await response.body?.cancel().catch(() => {});

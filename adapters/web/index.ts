@@ -8,16 +8,19 @@ import { canonicalTrackingId, Channel, Level, newComplaintId } from '../../src/c
 import type { Pintu } from '../../src/pintu.js';
 import { STATUSES, type Status } from '../../src/status.js';
 import { normalizeWebSubmission, WebSubmission } from './normalize.js';
-import { escapeHtml, renderAccepted, renderForm, renderUnavailable } from './page.js';
+import { escapeHtml, renderForm, renderStatus, renderUnavailable } from './page.js';
 
 const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key must be 1–255 printable ASCII characters');
 
 const Accepted = z.object({ trackingId: z.string(), status: z.enum(STATUSES), statusUrl: z.string(), route: z.object({ code: z.string(), name: z.string() }) });
 const ErrorBody = z.object({ error: z.string(), message: z.string(), fields: z.record(z.string(), z.string()).optional() });
+const Agency = z.object({ code: z.string(), name: z.string() });
 const StatusBody = z.object({
-  trackingId: z.string(), channel: Channel, status: z.enum(STATUSES),
-  route: z.object({ code: z.string(), name: z.string() }).nullable(),
+  trackingId: z.string(), channel: Channel, status: z.enum(STATUSES), statusAt: z.string().nullable(),
+  route: Agency.nullable(),
   receivedAt: z.string(), routedAt: z.string().nullable(), deliveredAt: z.string().nullable(),
+  timeline: z.array(z.object({ at: z.string(), status: z.enum(STATUSES), agency: Agency.optional(), note: z.string().optional(), to: Agency.optional() }))
+    .describe('Everything that happened to the complaint, oldest first: received, delivered to an agency, the agency’s updates and re-routes'),
 });
 
 const statusUrl = (trackingId: string) => `/api/v1/complaints/${trackingId}`;
@@ -79,8 +82,7 @@ const webRoutes = async (app: FastifyInstance, { pintu }: { pintu: Pintu }) => {
     const trackingId = canonicalTrackingId(req.params.trackingId);
     const record = trackingId ? await pintu.status.get(trackingId) : null;
     if (!record) return reply.code(404).type('text/html; charset=utf-8').send(`<!doctype html><html lang="id"><meta charset="utf-8"><title>Tidak ditemukan</title><p>Nomor lacak ${escapeHtml(req.params.trackingId)} tidak ditemukan. <a href="/">Kembali</a></p></html>`);
-    const routeName = record.routeName ?? pintu.routes.index().routes.get(record.routeCode ?? '')?.name ?? 'instansi yang berwenang';
-    return reply.type('text/html; charset=utf-8').send(renderAccepted(record.trackingId, routeName, statusUrl(record.trackingId)));
+    return reply.type('text/html; charset=utf-8').send(renderStatus(record, await pintu.status.timeline(record.trackingId), statusUrl(record.trackingId)));
   });
 
   r.post('/api/v1/complaints', {
@@ -106,7 +108,7 @@ const webRoutes = async (app: FastifyInstance, { pintu }: { pintu: Pintu }) => {
 
   r.get('/api/v1/complaints/:trackingId', {
     schema: {
-      summary: 'Status of a complaint by tracking number (never the reporter identity)',
+      summary: 'Status and timeline of a complaint by tracking number (never the reporter identity)',
       params: z.object({ trackingId: z.string().max(20) }),
       response: { 200: StatusBody, 404: ErrorBody },
     },
@@ -114,14 +116,18 @@ const webRoutes = async (app: FastifyInstance, { pintu }: { pintu: Pintu }) => {
     const trackingId = canonicalTrackingId(req.params.trackingId);
     const record = trackingId ? await pintu.status.get(trackingId) : null;
     if (!record) return reply.code(404).send({ error: 'not_found', message: `No complaint with tracking number ${req.params.trackingId}` });
+    const timeline = await pintu.status.timeline(record.trackingId);
     return {
       trackingId: record.trackingId,
       channel: record.channel,
       status: record.status,
+      statusAt: record.statusAt,
       route: record.routeCode ? { code: record.routeCode, name: record.routeName ?? record.routeCode } : null,
       receivedAt: record.receivedAt,
       routedAt: record.routedAt,
       deliveredAt: record.deliveredAt,
+      // What citizens may see: no update ids, no delivery failure reasons.
+      timeline: [{ at: record.receivedAt, status: 'received' as const }, ...timeline.map(({ at, status, agency, note, to }) => ({ at, status, ...(agency && { agency }), ...(note && { note }), ...(to && { to }) }))],
     };
   });
 

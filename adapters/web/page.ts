@@ -1,5 +1,7 @@
 /** The citizen's complaint page: server-rendered Indonesian HTML that works without JavaScript. */
 import type { RouteIndex } from '../../src/keyword.js';
+import { STATUS_LABELS } from '../../src/replies.js';
+import type { StatusRecord, TimelineEntry } from '../../src/status.js';
 
 export function escapeHtml(value: unknown): string {
   return String(value ?? '').replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -9,7 +11,7 @@ const STYLE = `body{font-family:system-ui,sans-serif;max-width:42rem;margin:2rem
 h1{font-size:1.6rem}label{display:block;margin-top:1rem;font-weight:600}input[type=text],input[type=tel],input[type=email],select,textarea{width:100%;padding:.5rem;font:inherit;box-sizing:border-box}
 textarea{min-height:9rem}.check{font-weight:400}.error{color:#b00020;font-weight:600;margin:.25rem 0 0}.invalid{border:2px solid #b00020}
 button{margin-top:1.5rem;padding:.6rem 1.4rem;font:inherit;background:#b71c1c;color:#fff;border:0;border-radius:4px;cursor:pointer}
-.tracking{font-size:2rem;font-family:monospace;letter-spacing:.2rem;background:#f3f3f3;padding:.5rem 1rem;display:inline-block}.hint{color:#555;font-size:.9rem}`;
+ol#timeline{padding-left:1.2rem}ol#timeline li{margin:.5rem 0}.note{color:#333}.tracking{font-size:2rem;font-family:monospace;letter-spacing:.2rem;background:#f3f3f3;padding:.5rem 1rem;display:inline-block}.hint{color:#555;font-size:.9rem}`;
 
 function layout(title: string, body: string): string {
   return `<!doctype html><html lang="id"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -62,11 +64,20 @@ export function renderForm(index: RouteIndex, state: FormState): string {
 </form>`);
 }
 
-export function renderAccepted(trackingId: string, routeName: string, statusUrl: string): string {
-  return layout('Aduan diterima — SP4N-LAPOR!', `<h1>Aduan Anda telah diterima</h1>
-<p>Nomor lacak Anda:</p><p class="tracking" id="tracking-id">${escapeHtml(trackingId)}</p>
-<p>Aduan diteruskan ke <strong>${escapeHtml(routeName)}</strong>. Simpan nomor ini untuk memantau tindak lanjut
-(<a href="${escapeHtml(statusUrl)}">status</a>, atau SMS <code>CEK ${escapeHtml(trackingId)}</code> ke 1708).</p>
+/** A time as Jakarta reads it ("2 Des 2026 14.05 WIB"). */
+const shownAt = (iso: string) => `${new Date(iso).toLocaleString('id-ID', { timeZone: 'Asia/Jakarta', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' })} WIB`;
+
+/** The citizen's status page: the tracking number, where the complaint is, and everything that happened to it. */
+export function renderStatus(record: StatusRecord, timeline: readonly TimelineEntry[], statusUrl: string): string {
+  const entries = [{ at: record.receivedAt, status: 'received' as const }, ...timeline].map((e: TimelineEntry) => {
+    const who = e.to ? `${e.agency?.name ?? ''} → ${e.to.name}` : e.agency?.name ?? '';
+    return `<li><time datetime="${escapeHtml(e.at)}">${escapeHtml(shownAt(e.at))}</time> — <strong class="status">${escapeHtml(STATUS_LABELS[e.status])}</strong>${who ? ` (${escapeHtml(who)})` : ''}${e.note ? `<br><span class="note">${escapeHtml(e.note)}</span>` : ''}</li>`;
+  });
+  return layout(`Aduan ${record.trackingId} — SP4N-LAPOR!`, `<h1>Status aduan Anda</h1>
+<p>Nomor lacak Anda:</p><p class="tracking" id="tracking-id">${escapeHtml(record.trackingId)}</p>
+<p>Status: <strong id="current-status">${escapeHtml(STATUS_LABELS[record.status])}</strong>${record.routeName ? ` — ${escapeHtml(record.routeName)}` : ''}.
+Simpan nomor ini untuk memantau tindak lanjut (<a href="${escapeHtml(statusUrl)}">data status</a>, atau SMS <code>CEK ${escapeHtml(record.trackingId)}</code> ke 1708).</p>
+<h2>Riwayat</h2><ol id="timeline">${entries.join('')}</ol>
 <p><a href="/">Sampaikan aduan lain</a></p>`);
 }
 

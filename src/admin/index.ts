@@ -6,7 +6,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Pintu } from '../pintu.js';
 import { requireAdmin } from './auth.js';
+import { complaintsApi } from './complaints-api.js';
 import { deadLettersApi } from './dead-letters-api.js';
+import { performanceApi } from './performance-api.js';
 import { routesApi } from './routes-api.js';
 import { adminUi } from './ui.js';
 
@@ -20,6 +22,8 @@ export const adminPlugin = async (app: FastifyInstance, { pintu }: { pintu: Pint
     requireAdmin(admin, tokens);
     await admin.register(routesApi, { pintu, prefix: '/api' });
     await admin.register(deadLettersApi, { pintu, prefix: '/api' });
+    await admin.register(complaintsApi, { pintu, prefix: '/api' });
+    await admin.register(performanceApi, { pintu, prefix: '/api' });
     await admin.register(adminUi, { pintu, tokens });
   }, { prefix: '/admin' });
   pintu.logger.info({ admins: tokens.filter((t) => t.role === 'admin').length, viewers: tokens.filter((t) => t.role === 'viewer').length }, 'admin API on at /admin');
