@@ -48,10 +48,10 @@ function statusWords(status: Status, agency: string | null): string {
   }
 }
 
-/** A note as far as `max` characters go, without splitting a character. */
+/** A note as far as `max` characters go, without splitting a character ("..." keeps an SMS in GSM 03.38). */
 function cut(note: string, max: number): string {
   const chars = [...note.trim()];
-  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`;
+  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 3).join('').trimEnd()}...`;
 }
 
 /** The answer to `CEK <nomor>`: the status now, with the start of the agency's latest note. */

@@ -4,12 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './helpers/browser.js';
 import { eventually, startGateway, type TestGateway } from './helpers/gateway.js';
 import { json } from './helpers/http.js';
+import { sign } from '../src/signed-http.js';
+
+const NATIONAL_SECRET = 'national-desk-secret-0123';
 
 describe('web form in headless Chromium', () => {
   let gw: TestGateway;
   let browser: Browser;
   beforeAll(async () => {
-    gw = await startGateway();
+    gw = await startGateway({ WEBHOOK_SECRET: NATIONAL_SECRET });
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -55,6 +58,34 @@ describe('web form in headless Chromium', () => {
     expect(await page.inputValue('input[name=name]')).toBe('<script>alert(1)</script>');
     expect(await page.locator('script').count()).toBe(0);
     expect(await page.getAttribute('textarea[name=text]', 'aria-invalid')).toBe('true');
+    await page.close();
+  });
+
+  it('shows the agency’s follow-up as a timeline on the status page', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${gw.url}/`);
+    await page.fill('textarea[name=text]', 'PekalonganKota lampu penerangan jalan mati sejak seminggu');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#tracking-id');
+    const trackingId = (await page.textContent('#tracking-id'))!.trim();
+    await eventually(async () => (await gw.pintu.status.get(trackingId))?.status === 'delivered');
+    for (const [status, note] of [['ditindaklanjuti', 'Petugas <b>PLN</b> dijadwalkan besok.'], ['selesai', 'Lampu sudah menyala.']]) {
+      const raw = JSON.stringify({ trackingId, updateId: `${trackingId}-${status}`, status, note });
+      const res = await fetch(`${gw.url}/api/v1/agency/updates`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-pintu-agency': 'national', 'x-pintu-signature': sign(raw, NATIONAL_SECRET) }, body: raw });
+      expect(res.status).toBe(200);
+    }
+    await page.reload();
+    expect(await page.textContent('#current-status')).toBe('Selesai');
+    const entries = await page.locator('#timeline li').allTextContents();
+    expect(entries).toHaveLength(4);
+    expect(entries[0]).toContain('Diterima');
+    expect(entries[1]).toContain('Diterima instansi');
+    expect(entries[2]).toContain('Ditindaklanjuti');
+    // The agency's note is shown as text, never as markup.
+    expect(entries[2]).toContain('Petugas <b>PLN</b> dijadwalkan besok.');
+    expect(await page.locator('#timeline b').count()).toBe(0);
+    expect(entries[3]).toContain('Selesai');
+    expect(entries[3]).toContain('Lampu sudah menyala.');
     await page.close();
   });
 

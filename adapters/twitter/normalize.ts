@@ -153,6 +153,9 @@ export function mentionFromActivity(tweet: ActivityTweet): Mention {
   };
 }
 
+const ANONYMOUS_TAG = /#anonim(?![\p{L}\p{N}_])/iu;
+const CONFIDENTIAL_TAG = /#rahasia(?![\p{L}\p{N}_])/iu;
+
 const regionOf = (r: Resolution, keyword = r.keyword): Region =>
   ({ keyword, code: r.matched.code, name: r.matched.name, level: r.matched.level, matchType: r.matchType });
 
@@ -194,7 +197,9 @@ export function normalizeMention(mention: Mention, ctx: NormalizeContext): Menti
       text,
       rawText: mention.text.slice(0, MAX_TEXT),
       region,
-      reporter: { ...(name && { name }), ...(handle && { twitterHandle: handle }), anonymous: false, confidential: false },
+      // A tweet is public, but the citizen can still ask that the agency not learn who they are (#anonim) and that
+      // the report not be published (#rahasia): news of its follow-up then stays out of the public thread.
+      reporter: { ...(name && { name }), ...(handle && { twitterHandle: handle }), anonymous: ANONYMOUS_TAG.test(body), confidential: CONFIDENTIAL_TAG.test(body) },
       source: {
         messageId: mention.tweetId,
         address: `@${ctx.account.username}`,

@@ -13,6 +13,8 @@ export interface AgencySink {
   fallback: number;
   /** Milliseconds to wait before answering (an agency that is slow, not down). */
   delayMs: number;
+  /** The JSON to answer a delivery with (an agency's ticket number, say); default `{"ok": …}`. */
+  answer?: (delivery: Delivery) => unknown;
   /** When set, a GET is answered 200 text/plain with this text (the reply body Kannel's get-url sends back as an SMS). */
   replyText?: (query: URLSearchParams) => string;
   close(): Promise<void>;
@@ -35,8 +37,10 @@ export async function startAgencySink(script: number[] = [], fallback = 200): Pr
       const status = sink.script.length ? sink.script.shift()! : sink.fallback;
       let body: unknown;
       try { body = JSON.parse(rawBody); } catch { body = undefined; }
-      sink.received.push({ headers: req.headers, rawBody, body, status });
-      setTimeout(() => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: status < 300 })), sink.delayMs);
+      const delivery = { headers: req.headers, rawBody, body, status };
+      sink.received.push(delivery);
+      const answer = JSON.stringify(sink.answer?.(delivery) ?? { ok: status < 300 });
+      setTimeout(() => res.writeHead(status, { 'content-type': 'application/json' }).end(answer), sink.delayMs);
     });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
