@@ -34,6 +34,11 @@ export interface Submission {
   notify?: ReplyAddress;
   /** A sender allowed this many complaints an hour; more are held for review instead. */
   flood?: { sender: string; perHour: number };
+  /**
+   * How long a repeat is recognised, when not DEDUP_WINDOW_SECONDS: a status request or the format help is
+   * remembered only as long as a transport retransmits, so the citizen who asks again tomorrow is answered again.
+   */
+  dedupSeconds?: number;
 }
 
 export type Outcome =
@@ -41,6 +46,9 @@ export type Outcome =
   /** A repeat of a message already taken; its complaint (when it made one) as its record says now. */
   | { outcome: 'duplicate'; trackingId: string | null; status: Status | null; route: { code: string; name: string } | null }
   | { outcome: 'held' };
+
+/** How long a message that only gets an answer (status request, format help) is recognised as a retransmit. */
+export const ANSWER_DEDUP_SECONDS = 600;
 
 /** Messages per MULTI at most, and MULTIs in flight per process. */
 const MAX_BATCH = 32;
@@ -58,8 +66,8 @@ for _ = 1, tonumber(ARGV[4]) do
 end
 local out, pending, due, undelivered = {}, {}, {}, {}
 while i <= #ARGV do
-  local dedup, flood, cap, tid, cid, score, nf = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], tonumber(ARGV[i + 6])
-  local first = i + 7
+  local dedup, dedup_ttl, flood, cap, tid, cid, score, nf = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], tonumber(ARGV[i + 7])
+  local first = i + 8
   local j = first + nf
   local reply_id, reply_channel, reply = ARGV[j], ARGV[j + 1], ARGV[j + 2]
   i = j + 3
@@ -96,7 +104,7 @@ while i <= #ARGV do
       due[#due + 1] = reply_id
     end
     -- Last: a message is a duplicate only once everything it wrote is there.
-    if dedup ~= '' then redis.call('SET', base .. dedup, tid ~= '' and tid or '-', 'EX', ttl) end
+    if dedup ~= '' then redis.call('SET', base .. dedup, tid ~= '' and tid or '-', 'EX', dedup_ttl ~= '' and dedup_ttl or ttl) end
     out[#out + 1] = result
   end
 end
@@ -169,6 +177,7 @@ export class Intake {
       if (complaint) trackingIds.push(complaint.trackingId);
       args.push(
         dedupHash ? `dedup:${channel}:${dedupHash}` : '',
+        submission.dedupSeconds ?? '',
         flood && flood.perHour > 0 ? `flood:${hash(flood.sender, 24)}:${Math.floor(Date.now() / 3_600_000)}` : '',
         flood?.perHour ?? 0,
         complaint?.trackingId ?? '',

@@ -65,7 +65,7 @@ async function until<T>(what: string, check: () => T | undefined | null | false 
 // ---- the agency inbox: one HTTP server standing in for every agency's complaint system ----
 
 interface Agency { code: string; name: string; secret: string }
-interface InboxDelivery { agency: string; complaint: Complaint; signatureValid: boolean }
+interface InboxDelivery { agency: string; complaint: Complaint; signatureValid: boolean; reroutedFrom?: { from: { name: string }; note?: string } }
 
 /** The agencies whose webhooks the demo sets (the national desk's is `NATIONAL_WEBHOOK_URL`), each with its own signing secret. */
 const AGENCIES: Agency[] = [
@@ -89,14 +89,15 @@ async function startAgencyInbox() {
     req.on('end', () => {
       const agency = agencies.get(req.url ?? '');
       const rawBody = Buffer.concat(chunks).toString('utf8');
-      let body: { complaint?: unknown } = {};
+      let body: { complaint?: unknown; reroutedFrom?: InboxDelivery['reroutedFrom'] } = {};
       try { body = JSON.parse(rawBody) as typeof body; } catch { /* answered 404 below */ }
       const parsed = agency && Complaint.safeParse(body.complaint);
       if (!agency || !parsed?.success) return res.writeHead(404).end();
-      const delivery = { agency: agency.name, complaint: parsed.data, signatureValid: signatureValid(req.headers, rawBody, agency.secret) };
+      const delivery: InboxDelivery = { agency: agency.name, complaint: parsed.data, signatureValid: signatureValid(req.headers, rawBody, agency.secret), ...(body.reroutedFrom && { reroutedFrom: body.reroutedFrom }) };
       deliveries.push(delivery);
       const c = delivery.complaint;
-      say('inbox', `${agency.name} ← ${c.channel} ${c.trackingId} for ${c.region.name} (${c.region.code}), signature ${delivery.signatureValid ? 'valid' : 'INVALID'}: ${quote(c.text, 60)}`);
+      const from = delivery.reroutedFrom ? `, sent on by ${delivery.reroutedFrom.from.name} (bukan wewenang)` : '';
+      say('inbox', `${agency.name} ← ${c.channel} ${c.trackingId} for ${c.region.name} (${c.region.code})${from}, signature ${delivery.signatureValid ? 'valid' : 'INVALID'}: ${quote(c.text, 60)}`);
       res.writeHead(delivery.signatureValid ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify({ stored: delivery.signatureValid }));
     });
   });
@@ -147,6 +148,7 @@ interface Parts { smsc: Smsc; xsim: XSim; inbox: Awaited<ReturnType<typeof start
 const LONG_SMS_BODY = 'banjir setinggi lutut di Jl Hayam Wuruk sejak pagi 🌧️ saluran tersumbat sampah, air masuk ke rumah warga 😡 anak-anak tidak bisa sekolah, mohon segera dikeruk 🙏 terima kasih';
 
 function tourSteps({ smsc, xsim, inbox, gatewayUrl }: Parts) {
+  const [pekalongan, jawaTengah] = AGENCIES as [Agency, Agency, Agency];
   /** Deliver MO PDUs as the SMSC does and wait for the reply SMS to that citizen. */
   const sms = async (from: string, pdus: Array<Record<string, unknown>>): Promise<string> => {
     const to = toE164(from)!.slice(1);
@@ -173,9 +175,22 @@ function tourSteps({ smsc, xsim, inbox, gatewayUrl }: Parts) {
     if (!delivery.signatureValid) throw new Error(`${trackingId} arrived with an invalid signature`);
     return delivery;
   };
+  /** An agency answering through the updates API, signed with its webhook secret as a real one would. */
+  const answer = async (agency: Agency, trackingId: string, status: string, note?: string) => {
+    const body = JSON.stringify({ trackingId, updateId: `demo-${trackingId}-${status}`, status, ...(note && { note }) });
+    const res = await fetch(`${gatewayUrl}/api/v1/agency/updates`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-pintu-agency': agency.code, 'x-pintu-signature': sign(body, agency.secret) }, body });
+    if (res.status !== 200) throw new Error(`${agency.name}'s ${status} update answered ${res.status} ${await res.text()}`);
+    say('inbox', `${agency.name} → Pintu: ${trackingId} ${status}${note ? ` (${quote(note, 60)})` : ''}`);
+  };
+  /** The next SMS to a citizen after `before` of them, the way they receive it. */
+  const nextSmsTo = (from: string, before: number) => until(`SMS to ${from}`, () => smsc.mt.filter((m) => m.to === toE164(from)!.slice(1))[before]).then((m) => m.text);
+  const smsCount = (from: string) => smsc.mt.filter((m) => m.to === toE164(from)!.slice(1)).length;
   const went = (d: InboxDelivery) => `went to ${d.complaint.region.name} (${d.complaint.region.code}, match ${d.complaint.region.matchType}), delivered to the inbox of ${d.agency}, signature valid`;
 
   let firstTrackingId = '';
+  let longTrackingId = '';
+  let xTrackingId = '';
+  let xTweet = '';
   return [
     {
       title: 'SMS 081234567890 → 1708: "PekalonganKota jalan rusak di depan pasar"',
@@ -193,6 +208,7 @@ function tourSteps({ smsc, xsim, inbox, gatewayUrl }: Parts) {
         if (parts.length !== 3) throw new Error(`expected 3 parts, the text made ${parts.length}`);
         const reply = await sms('085712345678', parts);
         const d = await delivered(reply, '33.75');
+        longTrackingId = d.complaint.trackingId;
         if (d.complaint.text !== LONG_SMS_BODY) throw new Error(`reassembled text differs: ${quote(d.complaint.text)}`);
         return [`${went(d)}; reassembled whole, emoji intact (one split across parts 1 and 2)`, `reply SMS: ${quote(reply)}`];
       },
@@ -230,8 +246,11 @@ function tourSteps({ smsc, xsim, inbox, gatewayUrl }: Parts) {
     {
       title: 'X mention by @budi_pkl: "@lapor1708 PekalonganKota lampu jalan mati di Jl. Merdeka"',
       async run() {
-        const reply = await mention('budi_pkl', 'Budi Santoso', '@lapor1708 PekalonganKota lampu jalan mati di Jl. Merdeka');
-        return [went(await delivered(reply, '33.75')), `reply on X: ${quote(reply)}`];
+        xTweet = xsim.addMention({ from: 'budi_pkl', name: 'Budi Santoso', text: '@lapor1708 PekalonganKota lampu jalan mati di Jl. Merdeka' });
+        const reply = (await until(`reply to tweet ${xTweet}`, () => xsim.posts.find((p) => p.inReplyTo === xTweet))).text;
+        const d = await delivered(reply, '33.75');
+        xTrackingId = d.complaint.trackingId;
+        return [went(d), `reply on X: ${quote(reply)}`];
       },
     },
     {
@@ -256,6 +275,43 @@ function tourSteps({ smsc, xsim, inbox, gatewayUrl }: Parts) {
         const page = await (await fetch(`${gatewayUrl}${location}`)).text();
         const shown = page.slice(page.indexOf('<body>'), page.indexOf('<p class="hint">')).replace(/<\/?(?:strong|code|a)\b[^>]*>/g, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
         return [went(await landedAt(trackingId, '33.74')), `page ${location}: ${quote(shown)}`];
+      },
+    },
+    {
+      get title() { return `Kota Pekalongan answers the first SMS (${firstTrackingId}): diverifikasi, ditindaklanjuti with a note, selesai`; },
+      async run() {
+        const before = smsCount('081234567890');
+        await answer(pekalongan, firstTrackingId, 'diverifikasi');
+        await answer(pekalongan, firstTrackingId, 'ditindaklanjuti', 'Tim Dinas PU sudah meninjau lokasi, penambalan dijadwalkan Kamis.');
+        const followUp = await nextSmsTo('081234567890', before);
+        await answer(pekalongan, firstTrackingId, 'selesai', 'Jalan di depan pasar sudah ditambal.');
+        const done = await nextSmsTo('081234567890', before + 1);
+        if (!followUp.includes('ditindaklanjuti') || !done.includes('selesai')) throw new Error(`unexpected notifications: ${quote(followUp)} ${quote(done)}`);
+        const cek = await smsText('081234567890', `CEK ${firstTrackingId}`);
+        return ['diverifikasi is shown on the status page but not sent (noise)', `SMS to the citizen: ${quote(followUp)}`, `SMS to the citizen: ${quote(done)}`, `CEK now: ${quote(cek)}`];
+      },
+    },
+    {
+      get title() { return `Kota Pekalongan answers the X complaint (${xTrackingId}): ditindaklanjuti`; },
+      async run() {
+        await answer(pekalongan, xTrackingId, 'ditindaklanjuti', 'Lampu akan diganti petugas besok pagi.');
+        const notice = await until('a second reply in the X thread', () => xsim.posts.filter((p) => p.inReplyTo === xTweet)[1]);
+        return [`reply in the citizen's thread on X: ${quote(notice.text)}`];
+      },
+    },
+    {
+      get title() { return `Kota Pekalongan sends the flood SMS (${longTrackingId}) on: bukan_wewenang (a provincial drain)`; },
+      async run() {
+        const before = smsCount('085712345678');
+        await answer(pekalongan, longTrackingId, 'bukan_wewenang', 'Saluran di Jl Hayam Wuruk adalah saluran provinsi.');
+        const atProvince = await until(`delivery of ${longTrackingId} to the province`, () => inbox.deliveries.find((d) => d.complaint.trackingId === longTrackingId && d.agency === jawaTengah.name));
+        const notice = await nextSmsTo('085712345678', before);
+        const status = await (await fetch(`${gatewayUrl}/api/v1/complaints/${longTrackingId}`)).json() as { timeline: Array<{ status: string; agency?: { name: string }; to?: { name: string } }> };
+        return [
+          `re-routed to ${atProvince.agency}'s inbox, saying it came from ${atProvince.reroutedFrom?.from.name ?? '?'}: ${quote(atProvince.reroutedFrom?.note ?? '')}`,
+          `SMS to the citizen: ${quote(notice)}`,
+          `timeline: ${status.timeline.map((e) => `${e.status}${e.agency ? ` (${e.agency.name}${e.to ? ` → ${e.to.name}` : ''})` : ''}`).join(' → ')}`,
+        ];
       },
     },
   ];

@@ -53,7 +53,7 @@ describe.concurrent('npm run demo', () => {
     const run = demo(['--tour-only'], context);
     expect(await run.exit, run.output.text).toEqual({ code: 0, signal: null });
     const out = run.output.text;
-    expect(out).toContain('all 9 steps passed');
+    expect(out).toContain('all 12 steps passed');
     expect(out).not.toContain('✗');
     // Where each complaint went, and what each citizen was told.
     for (const outcome of [
@@ -66,9 +66,17 @@ describe.concurrent('npm run demo', () => {
       /✓ reply on X: "Aduan Anda diterima\. No\. lacak: [0-9A-Z]{8}\. Diteruskan ke Kota Pekalongan/,
       /✓ went to Kota Bandung \(32\.73, match exact\)/,
       /✓ went to Kota Semarang \(33\.74, match exact\), delivered to the inbox of Provinsi Jawa Tengah/,
-      /✓ page \/aduan\/[0-9A-Z]{8}: "Aduan Anda telah diterima/,
+      /✓ page \/aduan\/[0-9A-Z]{8}: "Status aduan Anda Nomor lacak Anda: [0-9A-Z]{8} Status: /,
+      // The way back: the agencies answer, the citizens hear it on their own channel, one complaint goes on to the province.
+      /✓ SMS to the citizen: "LAPOR! [0-9A-Z]{8}: aduan Anda sedang ditindaklanjuti oleh Kota Pekalongan\. Catatan: /,
+      /✓ SMS to the citizen: "LAPOR! [0-9A-Z]{8}: aduan Anda dinyatakan selesai oleh Kota Pekalongan\./,
+      /✓ CEK now: "Aduan [0-9A-Z]{8}: dinyatakan selesai oleh Kota Pekalongan\. Catatan: /,
+      /✓ reply in the citizen's thread on X: "LAPOR! [0-9A-Z]{8}: aduan Anda sedang ditindaklanjuti/,
+      /✓ re-routed to Provinsi Jawa Tengah's inbox, saying it came from Kota Pekalongan/,
+      /✓ SMS to the citizen: "LAPOR! [0-9A-Z]{8}: aduan Anda dialihkan ke Provinsi Jawa Tengah karena bukan wewenang Kota Pekalongan/,
+      /✓ timeline: received → delivered \(Kota Pekalongan\) → bukan_wewenang \(Kota Pekalongan → Provinsi Jawa Tengah\) → delivered \(Provinsi Jawa Tengah\)/,
     ]) expect(out).toMatch(outcome);
-    expect(out.match(/\[inbox\] +.* ← (sms|twitter|web) [0-9A-Z]{8} for .*, signature valid/g)).toHaveLength(7);
+    expect(out.match(/\[inbox\] +.* ← (sms|twitter|web) [0-9A-Z]{8} for .*, signature valid/g)).toHaveLength(8);
     expect(out).toContain('[demo]   stopped');
     await expectNothingLeft(run);
   }, 60_000);

@@ -104,6 +104,20 @@ describe('notifications on the citizen’s own channel', () => {
     expect(encodeSms(cek!.text).parts).toHaveLength(1);
   });
 
+  it('answers a repeated CEK once its status changed; an identical retransmit at once gets no second answer', async () => {
+    const phone = nextPhone();
+    const trackingId = await smsComplaint(phone);
+    await smsc.deliverAll([singleMo(phone, '1708', `CEK ${trackingId}`), singleMo(phone, '1708', `CEK ${trackingId}`)]);
+    await eventually(() => smsTo(phone).length === 2);
+    expect((await update(gw.url, '33.75', CITY_SECRET, { trackingId, status: 'diverifikasi' })).status).toBe(200);
+    await smsc.deliverAll([singleMo(phone, '1708', `CEK ${trackingId}`)]);
+    const answers = await eventually(() => smsTo(phone).length === 3 && smsTo(phone));
+    expect(answers.map((m) => m.text).slice(1)).toEqual([
+      `Aduan ${trackingId}: sudah diterima instansi ke Kota Pekalongan.`,
+      `Aduan ${trackingId}: sudah diverifikasi oleh Kota Pekalongan.`,
+    ]);
+  });
+
   it('replies in the citizen’s X thread; a #rahasia complaint hears only that something changed', async () => {
     const open = x.addMention({ from: 'siti', text: 'PekalonganKota lampu jalan mati di Jl. Merdeka' });
     const secret = x.addMention({ from: 'budi', text: 'PekalonganKota pungli di kantor kelurahan #rahasia' });

@@ -8,7 +8,7 @@ import type { Queue } from 'bullmq';
 import type { Pintu } from '../../src/pintu.js';
 import { acceptedReply, FORMAT_HELP, statusAnswer } from '../../src/replies.js';
 import { holdForReview, type HeldComplaint } from '../../queues/held.js';
-import type { Submission } from '../../queues/intake.js';
+import { ANSWER_DEDUP_SECONDS, type Submission } from '../../queues/intake.js';
 import type { SmsConfig } from './config.js';
 import { normalizeSms, type SmsMessage } from './normalize.js';
 
@@ -47,15 +47,17 @@ export async function receiveSms(deps: InboundDeps, message: SmsMessage, dedupKe
   const address = { channel: 'sms', to: outcome.phone, extras: { transport, shortcode: message.to } };
   const answer = (text: string) => ({ ...address, text });
   const base: Pick<Submission, 'channel' | 'dedupKey'> = { channel: 'sms', dedupKey };
+  const answerOnly = { ...base, draft: null, dedupSeconds: ANSWER_DEDUP_SECONDS };
 
   if (outcome.kind === 'status') {
     const text = await statusAnswer(pintu.status, outcome.trackingId);
-    await pintu.intake.submit({ ...base, draft: null, reply: () => answer(text) });
+    // A repeat gets an answer again once the status it reports has changed.
+    await pintu.intake.submit({ ...answerOnly, dedupKey: `${dedupKey}|${text}`, reply: () => answer(text) });
     return { outcome: 'status' };
   }
   if (outcome.kind === 'help') {
     pintu.metrics.rejected.inc({ channel: 'sms', reason: outcome.reason });
-    await pintu.intake.submit({ ...base, draft: null, reply: () => answer(FORMAT_HELP) });
+    await pintu.intake.submit({ ...answerOnly, reply: () => answer(FORMAT_HELP) });
     return { outcome: 'help' };
   }
 

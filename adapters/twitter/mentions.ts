@@ -1,6 +1,7 @@
 /** One mention in, from the poller or the webhook: normalize, then keep the complaint with its answer. */
 import type { Pintu } from '../../src/pintu.js';
 import { acceptedReply, FORMAT_HELP, statusAnswer } from '../../src/replies.js';
+import { ANSWER_DEDUP_SECONDS } from '../../queues/intake.js';
 import type { Reply } from '../../queues/replies.js';
 import { normalizeMention, type Account, type Mention, type MentionOutcome } from './normalize.js';
 
@@ -24,17 +25,18 @@ export class MentionIntake {
     const address = { channel: 'twitter', to: mention.tweetId, public: true };
     const answer = (text: string) => (this.answers ? { reply: (): Reply => ({ ...address, text: fitTweet(text) }) } : {});
     const base = { channel: 'twitter' as const, dedupKey: mention.tweetId };
+    const answerOnly = { ...base, draft: null, dedupSeconds: ANSWER_DEDUP_SECONDS };
     switch (outcome.kind) {
       case 'ignore':
         pintu.metrics.rejected.inc({ channel: 'twitter', reason: outcome.reason });
         break;
       case 'help':
         pintu.metrics.rejected.inc({ channel: 'twitter', reason: 'help' });
-        await pintu.intake.submit({ ...base, draft: null, ...answer(FORMAT_HELP) });
+        await pintu.intake.submit({ ...answerOnly, ...answer(FORMAT_HELP) });
         break;
       case 'status': {
         const text = await statusAnswer(pintu.status, outcome.trackingId);
-        await pintu.intake.submit({ ...base, draft: null, ...answer(text) });
+        await pintu.intake.submit({ ...answerOnly, ...answer(text) });
         break;
       }
       case 'complaint':
