@@ -3,7 +3,7 @@ import type { Complaint } from '../src/complaint.js';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/logger.js';
 import type { StatusStore } from '../src/status.js';
-import { deliverJobOptions, JOB, type Queues } from './topology.js';
+import { deliverJobOptions, JOB, type DeadLetter, type Queues } from './topology.js';
 
 /**
  * Keep a complaint that could not be delivered as a dead letter, and say so in its record.
@@ -11,12 +11,14 @@ import { deliverJobOptions, JOB, type Queues } from './topology.js';
  */
 export async function deadLetter(
   deps: { queues: Queues; status: StatusStore; logger: Logger },
-  complaint: Complaint, routeCode: string, hop: number, reason: string, attempts: number,
+  complaint: Complaint, routeCode: string, hop: number, reason: string, attempts: number, escalation?: DeadLetter['escalation'],
 ): Promise<void> {
   const failedAt = new Date().toISOString();
-  await deps.queues.deadLetters.add('dead-letter', { complaint, routeCode, hop, reason, attempts, failedAt }, { jobId: hop ? `dl-${complaint.id}-h${hop}` : `dl-${complaint.id}`, removeOnComplete: false, removeOnFail: false });
-  await deps.status.failed(complaint.trackingId, hop, failedAt, reason);
-  deps.logger.error({ complaintId: complaint.id, route: routeCode, hop, attempts, reason }, 'complaint moved to dead letters');
+  const jobId = `dl-${complaint.id}${hop ? `-h${hop}` : ''}${escalation ? `-esc-${escalation.stage}` : ''}`;
+  await deps.queues.deadLetters.add('dead-letter', { complaint, routeCode, hop, reason, attempts, failedAt, ...(escalation && { escalation }) }, { jobId, removeOnComplete: false, removeOnFail: false });
+  // A failed escalation leaves the complaint as it is: it was delivered; only the agency above was not told.
+  if (!escalation) await deps.status.failed(complaint.trackingId, hop, failedAt, reason);
+  deps.logger.error({ complaintId: complaint.id, route: routeCode, hop, attempts, reason, escalation: escalation?.stage }, escalation ? 'escalation moved to dead letters' : 'complaint moved to dead letters');
 }
 
 /**
@@ -28,7 +30,9 @@ export async function replayDeadLetter(queues: Queues, config: Config, jobId: st
   if (!letter) return false;
   const { trackingId } = letter.data.complaint;
   const hop = letter.data.hop ?? 0;
-  await queues.delivery.add(JOB.deliver, { trackingId, hop }, deliverJobOptions(config, `d-${trackingId}-h${hop}-replay-${Date.now()}`, false));
+  const { escalation } = letter.data;
+  if (escalation) await queues.delivery.add(JOB.escalate, { trackingId, hop, ...escalation }, deliverJobOptions(config, `e-${trackingId}-h${hop}-${escalation.stage}-replay-${Date.now()}`, false));
+  else await queues.delivery.add(JOB.deliver, { trackingId, hop }, deliverJobOptions(config, `d-${trackingId}-h${hop}-replay-${Date.now()}`, false));
   await letter.remove();
   return true;
 }

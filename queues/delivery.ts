@@ -9,16 +9,17 @@ import { join } from 'node:path';
 import type { Job } from 'bullmq';
 import { Pool } from 'undici';
 import type { Complaint } from '../src/complaint.js';
+import { clockAtDelivery, recordChange, type ClockSettings } from '../src/clocks.js';
 import type { Config } from '../src/config.js';
 import { activeRoute, type RouteIndex } from '../src/keyword.js';
 import type { Logger } from '../src/logger.js';
 import type { Metrics } from '../src/metrics.js';
-import type { Route } from '../src/route.js';
+import { NATIONAL_CODE, type Route } from '../src/route.js';
 import { sign } from '../src/signed-http.js';
 import type { RouteRegistry } from '../src/route-registry.js';
 import { claimedComplaint, type Claimed, type Delivered, type StatusStore } from '../src/status.js';
 import { deadLetter } from './dead-letters.js';
-import { deliverJobId, deliverJobOptions, JOB, type BatchJob, type DeliverJob, type DeliveryJob, type Queues } from './topology.js';
+import { deliverJobId, deliverJobOptions, JOB, pipelineTag, type BatchJob, type DeliverJob, type DeliveryJob, type EscalateJob, type Queues } from './topology.js';
 
 export type Target =
   | { kind: 'webhook'; url: string; secret: string; owner: string }
@@ -54,7 +55,7 @@ function deliveryBody(claimed: Claimed, route: Route): string {
 
 export class PermanentFailure extends Error {}
 
-export interface DeliveryDeps { queues: Queues; routes: RouteRegistry; status: StatusStore; metrics: Metrics; config: Config; logger: Logger }
+export interface DeliveryDeps { queues: Queues; routes: RouteRegistry; status: StatusStore; metrics: Metrics; config: Config; logger: Logger; clocks: ClockSettings }
 
 type Attempt = { ok: true; delivered: Delivered; route: Route } | { ok: false; permanent: boolean; reason: string; route: Route };
 
@@ -79,27 +80,32 @@ class Limit {
 export function deliveryProcessor(deps: DeliveryDeps) {
   const { config } = deps;
   const requests = new Limit(MAX_REQUESTS);
+  const prefix = pipelineTag(config.PINTU_PREFIX);
+
+  /** POST to a webhook (its answer's reference, if any), or append to the local outbox when no webhook is set. */
+  const send = (target: Target, body: string, idempotencyKey: string) => requests.run(async () => {
+    if (target.kind === 'webhook') return post(target, body, idempotencyKey, config.DELIVERY_TIMEOUT_MS);
+    await mkdir(config.PINTU_DATA_DIR, { recursive: true });
+    await appendFile(target.file, `{"idempotencyKey":${JSON.stringify(idempotencyKey)},"deliveredAt":"${new Date().toISOString()}","body":${body}}\n`);
+    return null;
+  });
 
   async function attempt(claimed: Claimed): Promise<Attempt> {
     const index = deps.routes.index();
     const route = activeRoute(claimed.routeCode, index);
     const target = targetFor(route, index, config);
-    const body = deliveryBody(claimed, route);
     let reference: string | null = null;
     try {
-      reference = await requests.run(async () => {
-        if (target.kind === 'webhook') return post(target, body, claimed.complaintId, config.DELIVERY_TIMEOUT_MS);
-        await mkdir(config.PINTU_DATA_DIR, { recursive: true });
-        await appendFile(target.file, `{"idempotencyKey":${JSON.stringify(claimed.complaintId)},"deliveredAt":"${new Date().toISOString()}","body":${body}}\n`);
-        return null;
-      });
+      reference = await send(target, deliveryBody(claimed, route), claimed.complaintId);
     } catch (err) {
       return { ok: false, permanent: err instanceof PermanentFailure, reason: (err as Error).message, route };
     }
     const deliveredAt = new Date();
     deps.metrics.deliveryLatency.observe({ channel: claimed.channel }, (deliveredAt.getTime() - Date.parse(claimed.receivedAt)) / 1000);
     deps.metrics.deliveries.inc({ outcome: 'delivered', level: route.level });
-    return { ok: true, route, delivered: { trackingId: claimed.trackingId, hop: claimed.hop, routeCode: route.code, routeName: route.name, deliveredAt: deliveredAt.toISOString(), reference } };
+    // The agency that has it now: its first-response clock starts, and the delivery is counted for it.
+    const change = recordChange(prefix, clockAtDelivery(deliveredAt, route.code, deps.clocks));
+    return { ok: true, route, delivered: { trackingId: claimed.trackingId, hop: claimed.hop, routeCode: route.code, routeName: route.name, deliveredAt: deliveredAt.toISOString(), reference, change } };
   }
 
   /**
@@ -146,8 +152,57 @@ export function deliveryProcessor(deps: DeliveryDeps) {
     return { deadLettered: true, reason: result.reason };
   }
 
-  return async (job: Job<DeliveryJob>) =>
-    'trackingIds' in job.data ? deliverBatch(job as Job<BatchJob>) : deliverOne(job as Job<DeliverJob>);
+  /**
+   * An overdue complaint, to the nearest agency above the one that has it (its own webhook's owner): signed with that
+   * route's secret, Idempotency-Key `<complaint id>:escalation:<stage>`, retried and dead-lettered like a delivery.
+   */
+  async function escalate(job: Job<EscalateJob>) {
+    const { trackingId, stage, hop, due } = job.data;
+    const [record, complaint] = await Promise.all([deps.status.get(trackingId), deps.status.complaint(trackingId)]);
+    if (!record || !complaint || record.hop !== hop) return { skipped: 'moved on to another agency' };
+    const index = deps.routes.index();
+    const route = activeRoute(record.routeCode ?? NATIONAL_CODE, index);
+    const above = escalationTarget(route, index, config);
+    if (!above) {
+      deps.metrics.escalations.inc({ stage, outcome: 'none_above' });
+      return { skipped: 'no agency above' };
+    }
+    const overdueSince = new Date(due).toISOString();
+    const body = JSON.stringify({
+      escalation: { stage, deadline: overdueSince, overdueSince, from: { code: route.code, name: route.name } },
+      complaint: forAgency(complaint), route: { code: route.code, name: route.name, level: route.level, keyword: route.keyword },
+    });
+    try {
+      await send(above.target, body, `${complaint.id}:escalation:${stage}`);
+    } catch (err) {
+      const attempts = job.attemptsMade + 1;
+      const final = err instanceof PermanentFailure || attempts >= (job.opts.attempts ?? 1);
+      deps.metrics.escalations.inc({ stage, outcome: final ? 'dead_letter' : 'retry' });
+      if (!final) throw err;
+      await deadLetter(deps, complaint, above.route.code, hop, (err as Error).message, attempts, { stage, due });
+      return { deadLettered: true };
+    }
+    await deps.status.escalated(trackingId, { stage, to: { code: above.route.code, name: above.route.name }, at: new Date().toISOString() });
+    deps.metrics.escalations.inc({ stage, outcome: 'delivered' });
+    return { escalatedTo: above.route.code };
+  }
+
+  return async (job: Job<DeliveryJob>) => {
+    if ('trackingIds' in job.data) return deliverBatch(job as Job<BatchJob>);
+    if (job.name === JOB.escalate) return escalate(job as Job<EscalateJob>);
+    return deliverOne(job as Job<DeliverJob>);
+  };
+}
+
+/** The nearest route above `route` whose complaints reach another agency than `route`'s own (its webhook's owner). */
+export function escalationTarget(route: Route, index: RouteIndex, config: Config): { route: Route; target: Target } | null {
+  const ownerOf = (target: Target) => (target.kind === 'webhook' ? target.owner : 'outbox');
+  const own = ownerOf(targetFor(route, index, config));
+  for (let r = route.parent ? index.routes.get(route.parent) : undefined; r; r = r.parent ? index.routes.get(r.parent) : undefined) {
+    const target = targetFor(r, index, config);
+    if (ownerOf(target) !== own) return { route: r, target };
+  }
+  return null;
 }
 
 /** An agency's answer is read for its ticket number only when it is small JSON. */

@@ -11,12 +11,16 @@ import { Job, type Queue } from 'bullmq';
 import { Batcher } from '../src/batcher.js';
 import { newComplaintId, type Channel, type Complaint, type ComplaintDraft } from '../src/complaint.js';
 import type { Config } from '../src/config.js';
+import { activeRoute } from '../src/keyword.js';
+import { performanceOps } from '../src/performance.js';
+import { APPLY_OPS_LUA, opsArgs } from '../src/redis-ops.js';
+import type { RouteRegistry } from '../src/route-registry.js';
 import type { Metrics } from '../src/metrics.js';
 import type { RedisClient } from '../src/redis.js';
 import { receivedFields, recordKeys, type ReplyAddress, type Status } from '../src/status.js';
 import type { TrackingNumbers } from '../src/tracking.js';
 import { REPLY_GRACE_MS, type Reply, type ReplyEntry, type ReplyOutbox } from './replies.js';
-import { batchJobOptions, JOB, type DeliveryJob } from './topology.js';
+import { batchJobOptions, JOB, pipelineTag, type DeliveryJob } from './topology.js';
 
 /** One citizen message as a channel hands it in. */
 export interface Submission {
@@ -54,7 +58,7 @@ export const ANSWER_DEDUP_SECONDS = 600;
 const MAX_BATCH = 32;
 const MAX_IN_FLIGHT = 4;
 
-const INTAKE = `
+const INTAKE = `${APPLY_OPS_LUA}
 local base, ttl, grace = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -70,7 +74,8 @@ while i <= #ARGV do
   local first = i + 8
   local j = first + nf
   local reply_id, reply_channel, reply = ARGV[j], ARGV[j + 1], ARGV[j + 2]
-  i = j + 3
+  -- The complaint's counts (src/performance.ts) follow the reply; run only when it is accepted.
+  local ops_at, accepted = j + 3, false
   local seen = dedup ~= '' and redis.call('GET', base .. dedup)
   if seen then
     if seen == '-' then out[#out + 1] = 'd' else
@@ -81,6 +86,7 @@ while i <= #ARGV do
     out[#out + 1] = 'h'
   else
     local result = 'a'
+    accepted = tid ~= ''
     if tid ~= '' then
       redis.call('HSET', base .. 'complaint:' .. tid, unpack(ARGV, first, j - 1))
       -- Agencies may name a complaint by its id instead of its tracking number.
@@ -107,6 +113,7 @@ while i <= #ARGV do
     if dedup ~= '' then redis.call('SET', base .. dedup, tid ~= '' and tid or '-', 'EX', dedup_ttl ~= '' and dedup_ttl or ttl) end
     out[#out + 1] = result
   end
+  i = apply_ops(ops_at, accepted)
 end
 if #undelivered > 0 then redis.call('ZADD', KEYS[1], unpack(undelivered)) end
 if #pending > 0 then
@@ -131,6 +138,7 @@ export class Intake {
 
   constructor(
     redis: RedisClient,
+    private readonly routes: RouteRegistry,
     private readonly delivery: Queue<DeliveryJob>,
     private readonly tracking: TrackingNumbers,
     private readonly replies: ReplyOutbox,
@@ -185,6 +193,8 @@ export class Intake {
         complaint ? Date.parse(complaint.receivedAt) || Date.now() : 0,
         fields.length, ...fields,
         reply?.id ?? '', reply?.reply.channel ?? '', reply ? JSON.stringify(reply.reply) : '',
+        // Counted for the region that has it (a deactivated region's province).
+        ...opsArgs(complaint ? performanceOps(pipelineTag(this.config.PINTU_PREFIX), { type: 'received', code: activeRoute(complaint.region.code, this.routes.index()).code, at: new Date(complaint.receivedAt), channel: complaint.channel }) : []),
       );
     }
     const multi = (await this.delivery.getBackend().client).multi();

@@ -15,6 +15,12 @@
  *                      … a permanent refusal or the last failed attempt ─▶ dead-letters (kept until an admin replays them)
  *   channel adapter ──over a sender's flood cap──▶ held (kept for review; releaseHeld() submits it again)
  *
+ *   agency ──signed update──▶ src/agency-api.ts: status + timeline + the citizen's notification (a pending reply) + the
+ *                             deadline clocks and performance counts, one script; bukan_wewenang ─▶ next delivery generation,
+ *                             a `deliver` job for it
+ *   clock scanner (queues/clocks.ts, one worker at a time) ── a running stage past its deadline ──▶ marked overdue once
+ *                             per stage, an `escalate` job: delivered to the agency above like a complaint
+ *
  * Guarantees: nothing is acknowledged before the MULTI that holds it has executed; every stage is at-least-once
  * (a killed worker's job stalls and runs again; records say what was already delivered); the agency sees one
  * complaint per citizen message because intake dedups on the channel's key inside the same script that writes the
@@ -27,13 +33,14 @@
  * of their own.
  */
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import type { Stage } from '../src/clocks.js';
 import type { Complaint } from '../src/complaint.js';
 import type { Config } from '../src/config.js';
 
 export const QUEUE_NAMES = { delivery: 'delivery', deadLetters: 'dead-letters', held: 'held' } as const;
 
 /** Job names on the `delivery` queue. */
-export const JOB = { batch: 'complaints', deliver: 'deliver' } as const;
+export const JOB = { batch: 'complaints', deliver: 'deliver', escalate: 'escalate' } as const;
 
 /** The hash tag of everything one intake batch writes (see the header). */
 export const pipelineTag = (prefix: string) => `{${prefix}:complaints}`;
@@ -59,8 +66,14 @@ export interface DeliverJob {
   /** Attempts made before this job (its batch's): counted in a dead letter. */
   priorAttempts?: number;
 }
-export type DeliveryJob = BatchJob | DeliverJob;
-export interface DeadLetter { complaint: Complaint; routeCode: string; hop: number; reason: string; attempts: number; failedAt: string }
+/** An overdue complaint told to the agency above the one that has it (once per stage and delivery generation). */
+export interface EscalateJob { trackingId: string; stage: Stage; hop: number; due: number }
+export type DeliveryJob = BatchJob | DeliverJob | EscalateJob;
+export interface DeadLetter {
+  complaint: Complaint; routeCode: string; hop: number; reason: string; attempts: number; failedAt: string;
+  /** Set when what failed was an escalation (the complaint itself was delivered): a replay escalates again. */
+  escalation?: { stage: Stage; due: number };
+}
 
 export function batchJobOptions(): JobsOptions {
   return {
@@ -88,6 +101,8 @@ export function deliverJobOptions(config: Config, jobId: string, afterFailedAtte
     removeOnFail: false,
   };
 }
+
+export const escalateJobId = (job: EscalateJob) => `e-${job.trackingId}-h${job.hop}-${job.stage}`;
 
 /** The one `deliver` job of a complaint's delivery generation: a retry, the reconciler and a re-run batch all name it. */
 export const deliverJobId = (trackingId: string, hop = 0) => (hop ? `d-${trackingId}-h${hop}` : `d-${trackingId}`);

@@ -1,15 +1,17 @@
 /** Start the delivery worker and the reconciler; stop them letting in-flight jobs finish. */
 import { randomUUID } from 'node:crypto';
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { ClockSettings } from '../src/clocks.js';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/logger.js';
 import type { Metrics } from '../src/metrics.js';
 import type { RedisClient } from '../src/redis.js';
 import type { RouteRegistry } from '../src/route-registry.js';
 import { claimedComplaint, type StatusStore } from '../src/status.js';
+import { startClockScanner } from './clocks.js';
 import { deliveryProcessor } from './delivery.js';
 import { deadLetter } from './dead-letters.js';
-import { bullPrefix, createQueues, deliverJobId, deliverJobOptions, JOB, QUEUE_NAMES, type DeliveryJob, type Queues } from './topology.js';
+import { bullPrefix, createQueues, deliverJobId, deliverJobOptions, JOB, QUEUE_NAMES, type DeliverJob, type DeliveryJob, type EscalateJob, type Queues } from './topology.js';
 
 const MAX_STALLED = 10;
 /** A complaint undelivered this long without a job of its own is given one (a batch job that was lost or deleted). */
@@ -23,7 +25,7 @@ export interface Workers {
   close(): Promise<void>;
 }
 
-interface WorkerDeps { connection: RedisClient; routes: RouteRegistry; status: StatusStore; metrics: Metrics; config: Config; logger: Logger }
+interface WorkerDeps { connection: RedisClient; routes: RouteRegistry; status: StatusStore; metrics: Metrics; config: Config; logger: Logger; clocks: ClockSettings }
 
 /** Workers get their own queue handles on the patient connection: they must wait out a Redis outage. */
 export function startWorkers(base: WorkerDeps): Workers {
@@ -43,10 +45,12 @@ export function startWorkers(base: WorkerDeps): Workers {
     giveUp(deps, job, err).catch((e: Error) => deps.logger.error({ jobId: job.id, err: e.message }, 'could not hand on a failed job; the reconciler will'));
   });
   const reconciler = startReconciler(deps);
+  const clocks = startClockScanner(deps);
   return {
     running: () => worker.isRunning(),
     async close() {
       reconciler.stop();
+      clocks.stop();
       await worker.close();
       await deps.queues.close();
     },
@@ -59,8 +63,15 @@ async function giveUp(deps: WorkerDeps & { queues: Queues }, job: Job<DeliveryJo
     await deps.queues.delivery.addBulk(job.data.trackingIds.map((trackingId) => ({ name: JOB.deliver, data: { trackingId, hop: 0 }, opts: deliverJobOptions(deps.config, deliverJobId(trackingId), false) })));
     return;
   }
-  const claimed = await deps.status.claimOne(job.data.trackingId, job.data.hop);
-  if (claimed) await deadLetter(deps, claimedComplaint(claimed), claimed.routeCode, claimed.hop, `${job.queueName}: ${err.message}`, job.attemptsMade + (job.data.priorAttempts ?? 0));
+  if (job.name === JOB.escalate) {
+    const { trackingId, hop, stage, due } = job.data as EscalateJob;
+    const complaint = await deps.status.complaint(trackingId);
+    if (complaint) await deadLetter(deps, complaint, complaint.region.code, hop, `${job.queueName}: ${err.message}`, job.attemptsMade, { stage, due });
+    return;
+  }
+  const { trackingId, hop, priorAttempts } = job.data as DeliverJob;
+  const claimed = await deps.status.claimOne(trackingId, hop);
+  if (claimed) await deadLetter(deps, claimedComplaint(claimed), claimed.routeCode, claimed.hop, `${job.queueName}: ${err.message}`, job.attemptsMade + (priorAttempts ?? 0));
 }
 
 /**

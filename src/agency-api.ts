@@ -17,7 +17,9 @@ import { parseRawJson, rawJsonBodies, validSignature } from './signed-http.js';
 import type { AgencyRef, StatusRecord, TimelineEntry } from './status.js';
 import { TRACKING_ID_PATTERN } from './complaint.js';
 import { replyKeys, type Reply } from '../queues/replies.js';
-import { deliverJobId, deliverJobOptions, JOB } from '../queues/topology.js';
+import { deliverJobId, deliverJobOptions, JOB, pipelineTag } from '../queues/topology.js';
+import { clockAtUpdate, recordChange } from './clocks.js';
+import type { RedisOp } from './redis-ops.js';
 
 export const AGENCY_UPDATES_PATH = '/api/v1/agency/updates';
 
@@ -112,9 +114,11 @@ async function apply(pintu: Pintu, agency: string, update: AgencyUpdate, record:
   const at = new Date().toISOString();
   const entry: TimelineEntry = { at, status: update.status, agency: agencyRef, updateId: update.updateId, ...(update.note && { note: update.note }), ...(reroute && { to: reroute.route }) };
   const notice = notification(pintu, record, update, agencyRef, reroute?.route);
+  const clock = clockAtUpdate(record.clock, update.status, new Date(at), route, pintu.clocks);
   const outcome = await pintu.status.update({
-    trackingId: record.trackingId, updateId: update.updateId, expectedRoute: route, status: update.status, from: movesFrom(update.status), entry, reroute,
+    trackingId: record.trackingId, updateId: update.updateId, expectedRoute: route, expectedStatus: record.status, status: update.status, from: movesFrom(update.status), entry, reroute,
     notification: notice, replyKeys: replyKeys(pintu.config.PINTU_PREFIX),
+    change: recordChange(pipelineTag(pintu.config.PINTU_PREFIX), clock, isFinal(update.status) ? retention(pintu, record) : []),
   });
   switch (outcome.outcome) {
     case 'moved': return { kind: 'moved' };
@@ -125,6 +129,7 @@ async function apply(pintu: Pintu, agency: string, update: AgencyUpdate, record:
     }
     default:
       if (outcome.outcome === 'ok') {
+        for (const { stage, hours } of clock.completed) pintu.metrics.responseHours.observe({ stage, level: index.routes.get(route)?.level ?? 'national' }, hours);
         if (reroute) {
           await pintu.queues.delivery.add(JOB.deliver, { trackingId: record.trackingId, hop: outcome.hop }, deliverJobOptions(pintu.config, deliverJobId(record.trackingId, outcome.hop), false));
           pintu.logger.info({ trackingId: record.trackingId, from: agency, to: reroute.route.code }, 'complaint re-routed (bukan wewenang)');
@@ -134,6 +139,13 @@ async function apply(pintu: Pintu, agency: string, update: AgencyUpdate, record:
       }
       return answer(200, { trackingId: record.trackingId, status: outcome.status });
   }
+}
+
+/** A complaint in a final status is kept STATUS_RETENTION_DAYS more, then its record and timeline go (the aggregates stay). */
+function retention(pintu: Pintu, record: StatusRecord): RedisOp[] {
+  const seconds = pintu.config.STATUS_RETENTION_DAYS * 86_400;
+  const { keys } = pintu.status;
+  return [keys.record(record.trackingId), keys.timeline(record.trackingId), keys.byId(record.complaintId)].map((key) => ({ command: 'EXPIRE', key, args: [seconds] }));
 }
 
 const notificationId = (trackingId: string, updateId: string) => `n-${trackingId}-${createHash('sha256').update(updateId).digest('hex').slice(0, 24)}`;

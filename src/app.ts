@@ -67,7 +67,13 @@ const opsPlugin = async (app: FastifyInstance, { pintu }: { pintu: Pintu }) => {
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
   r.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    const { queueDepth, registry } = pintu.metrics;
+    const { queueDepth, overdue, registry } = pintu.metrics;
+    const byLevel = { regency: 0, province: 0, national: 0 };
+    for (const [code, n] of Object.entries(await pintu.status.overdueCounts().catch(() => ({})))) {
+      const level = pintu.routes.index().routes.get(code)?.level;
+      if (level) byLevel[level] += n;
+    }
+    for (const [level, n] of Object.entries(byLevel)) overdue.set({ level }, n);
     await Promise.all([pintu.queues.delivery, pintu.queues.deadLetters].map(async (q) => {
       const counts: Record<string, number> = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed').catch(() => ({}));
       for (const [state, n] of Object.entries(counts)) queueDepth.set({ queue: q.name, state }, n);

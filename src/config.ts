@@ -35,6 +35,8 @@ export const ConfigSchema = z.object({
   NOTIFY_STATUSES: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.enum(AGENCY_STATUSES)))
     .default(STATUS_TABLE.notify).describe('Agency statuses the citizen is told about on their channel, comma-separated'),
   AGENCY_UPDATES_PER_MINUTE: z.coerce.number().int().min(0).default(600).describe('Updates per agency per minute on POST /api/v1/agency/updates; 0 = no limit'),
+  CLOCK_SCAN_MS: positiveInt.default(1000).describe('How often one worker looks for complaints past a deadline'),
+  STATUS_RETENTION_DAYS: positiveInt.default(730).describe("Days a complaint's record and timeline are kept after it reached a final status (selesai, diarsipkan); the performance aggregates stay"),
   ...CalendarSettings.shape,
   ...PerformanceSettings.shape,
   PUBLIC_URL: optionalUrl.describe('Where citizens reach this gateway (status page links in notifications), e.g. https://pintu.lapor.go.id'),

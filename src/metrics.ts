@@ -35,6 +35,18 @@ export function createMetrics() {
       name: 'pintu_intake_batch_messages', help: 'Citizen messages written by one intake transaction (grows with load)',
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 256], registers: [registry],
     }),
+    responseHours: new Histogram({
+      name: 'pintu_response_hours', help: 'Time agencies took for a stage (first response, follow-up), in hours on its clock (working hours for working-day deadlines)',
+      buckets: [0.5, 1, 2, 4, 8, 16, 24, 48, 72, 120, 240, 480], labelNames: ['stage', 'level'] as const, registers: [registry],
+    }),
+    overdue: new Gauge({
+      name: 'pintu_overdue_complaints', help: 'Complaints past a deadline now, by the level of the region that has them',
+      labelNames: ['level'] as const, registers: [registry],
+    }),
+    escalations: new Counter({
+      name: 'pintu_escalations_total', help: 'Overdue complaints escalated to the agency above, by stage and outcome',
+      labelNames: ['stage', 'outcome'] as const, registers: [registry],
+    }),
     queueDepth: new Gauge({
       name: 'pintu_queue_jobs', help: 'Jobs per queue and state',
       labelNames: ['queue', 'state'] as const, registers: [registry],

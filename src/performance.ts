@@ -2,7 +2,7 @@
  * The regional performance table of issue 15 (monev), built from aggregates kept as events happen.
  *
  * Recording is "event → Redis commands" (`performanceOps`): a pure function the caller runs inside its own
- * MULTI or Lua script, so an event is counted exactly once with the state change that causes it. Every key
+ * MULTI or Lua script (src/redis-ops.ts), so an event is counted exactly once with the state change that causes it. Every key
  * starts with the caller's hash-tagged prefix (`{pintu:complaints}`), so on a Redis Cluster they share its slot.
  *
  * Layout, per region and local year (the region's own time zone decides the day of an event):
@@ -27,6 +27,7 @@ import { z } from 'zod';
 import { dayNumber, localDayNumber, zoneOf } from './calendar.js';
 import type { Level } from './complaint.js';
 import type { RedisClient } from './redis.js';
+import type { RedisOp } from './redis-ops.js';
 import { NATIONAL_CODE, type Route } from './route.js';
 
 /** The performance table's settings, for the lead to merge into src/config.ts (`...PerformanceSettings.shape`). */
@@ -100,7 +101,6 @@ export type PerformanceEvent =
   /** The live overdue count: +1 when a complaint becomes overdue here, −1 when it is answered or leaves. */
   | { type: 'overdue'; code: string; delta: 1 | -1 };
 
-export interface RedisOp { command: 'BITFIELD' | 'APPEND' | 'HINCRBY'; key: string; args: (string | number)[] }
 
 export class PerformanceError extends Error {}
 
@@ -173,13 +173,6 @@ export function appendOps<T extends ChainableCommander>(pipeline: T, ops: readon
   return pipeline;
 }
 
-/**
- * For a Lua script: `applyPerformanceOps(ARGV[n])` with `JSON.stringify(ops)` as that argument (declare the
- * ops' keys in KEYS when running on a cluster; they share the caller's slot).
- */
-export const APPLY_PERFORMANCE_OPS_LUA = `local function applyPerformanceOps(json)
-  for _, op in ipairs(cjson.decode(json)) do redis.call(op.command, op.key, unpack(op.args)) end
-end`;
 
 // ─── the table ─────────────────────────────────────────────────────────────────────────────────────────────
 

@@ -1,5 +1,7 @@
 /** The running core every process role shares: config, Redis, routes, records, metrics, queues, intake, replies. */
+import { clockSettings, type ClockSettings } from './clocks.js';
 import type { Config } from './config.js';
+import { loadHolidays } from './holidays.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { connectRedis, type RedisClient } from './redis.js';
@@ -23,6 +25,8 @@ export interface Pintu {
   queues: Queues;
   intake: Intake;
   replies: ReplyOutbox;
+  /** The deadline clocks' durations and working-day calendar. */
+  clocks: ClockSettings;
   workers: Workers | null;
   startWorkers(): Workers;
   /** Let in-flight jobs finish within the shutdown's time, then close the connections. */
@@ -34,6 +38,7 @@ export async function createPintu(config: Config, logger: Logger, redisUrl: stri
   const workerRedis = connectRedis(redisUrl, 'worker');
   for (const conn of [redis, workerRedis]) conn.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   await workerRedis.ping();
+  const clocks = clockSettings(config, loadHolidays(config.HOLIDAYS_FILE).calendar);
   const metrics = createMetrics();
   const routes = new RouteRegistry(workerRedis, config.PINTU_PREFIX, logger);
   await routes.start();
@@ -41,12 +46,12 @@ export async function createPintu(config: Config, logger: Logger, redisUrl: stri
   const status = new StatusStore(redis, config.PINTU_PREFIX);
   const replies = new ReplyOutbox(redis, config.PINTU_PREFIX, logger, (channel, how) => metrics.replies.inc({ channel, how }));
   replies.start();
-  const intake = new Intake(redis, queues.delivery, new TrackingNumbers(redis, config.PINTU_PREFIX), replies, metrics, config);
+  const intake = new Intake(redis, routes, queues.delivery, new TrackingNumbers(redis, config.PINTU_PREFIX), replies, metrics, config);
   const pintu: Pintu = {
-    config, logger, redis, redisUrl, metrics, routes, status, queues, intake, replies,
+    config, logger, redis, redisUrl, metrics, routes, status, queues, intake, replies, clocks,
     workers: null,
     startWorkers() {
-      pintu.workers = startWorkers({ connection: workerRedis, routes, status: new StatusStore(workerRedis, config.PINTU_PREFIX), metrics, config, logger });
+      pintu.workers = startWorkers({ connection: workerRedis, routes, status: new StatusStore(workerRedis, config.PINTU_PREFIX), metrics, config, logger, clocks });
       return pintu.workers;
     },
     async close(shutdown = new Shutdown(config.SHUTDOWN_TIMEOUT_MS, logger)) {

@@ -10,6 +10,8 @@ import type { RedisClient as Redis } from './redis.js';
 import type { Channel, Complaint } from './complaint.js';
 import { STATUSES, type AgencyStatus, type Status } from './lifecycle.js';
 import { pipelineTag } from '../queues/topology.js';
+import { APPLY_OPS_LUA, opsArgs, type RedisOp } from './redis-ops.js';
+import { CLOCK_FIELDS, clockState, type ClockState, type Stage } from './clocks.js';
 
 export { STATUSES, type Status };
 
@@ -58,6 +60,12 @@ export interface StatusRecord {
   hop: number;
   notify: ReplyAddress | null;
   confidential: boolean;
+  /** The deadline clocks at the agency that has it (src/clocks.ts). */
+  clock: ClockState;
+  /** Its running stage's deadline has passed (counted in the region's overdue figure). */
+  overdue: boolean;
+  /** The stages already escalated to the agency above, with where they went. */
+  escalations: Array<{ stage: Stage; to: AgencyRef; at: string }>;
 }
 
 /** Where a re-routed complaint came from, and why: sent to the next agency with it. */
@@ -83,7 +91,7 @@ export interface Claimed {
 /** The complaint a claim carries, parsed. */
 export const claimedComplaint = (claimed: Claimed) => JSON.parse(claimed.doc) as Complaint;
 
-export interface Delivered { trackingId: string; hop: number; routeCode: string; routeName: string; deliveredAt: string; reference: string | null }
+export interface Delivered { trackingId: string; hop: number; routeCode: string; routeName: string; deliveredAt: string; reference: string | null; change: RecordChange }
 
 /** The record's keys, under the pipeline's hash tag (see queues/topology.ts). */
 export function recordKeys(prefix: string) {
@@ -96,6 +104,10 @@ export function recordKeys(prefix: string) {
     byId: (complaintId: string) => `${base}cid:${complaintId}`,
     /** Tracking numbers accepted and not yet delivered or dead-lettered, scored by when they were accepted. */
     undelivered: `${base}undelivered`,
+    /** Tracking numbers whose clock runs, scored by the running stage's due time (src/clocks.ts). */
+    deadlines: `${base}deadlines`,
+    /** Tracking numbers past their running stage's deadline (escalated), scored by that deadline. */
+    overdue: `${base}overdue`,
   };
 }
 
@@ -109,6 +121,43 @@ export function receivedFields(complaint: Complaint, notify: ReplyAddress | null
     'doc', JSON.stringify(complaint),
   ];
 }
+
+/**
+ * A record change decided in JavaScript (src/clocks.ts, src/performance.ts), applied by the scripts below in the same
+ * step as the move that causes it. Encoded after the script's own arguments: fields to set (count, pairs), fields to
+ * remove (count, names), the deadline ('' takes the complaint out of the deadline set), whether the running clock
+ * stage ended (its overdue count ends with it), then commands (src/redis-ops.ts).
+ */
+export interface RecordChange { set: Record<string, string>; unset: string[]; deadline: number | null; endsStage: boolean; ops: RedisOp[] }
+
+export const NO_CHANGE: RecordChange = { set: {}, unset: [], deadline: null, endsStage: false, ops: [] };
+
+function changeArgs(change: RecordChange): Array<string | number> {
+  return [
+    Object.keys(change.set).length, ...Object.entries(change.set).flat(), change.unset.length, ...change.unset,
+    change.deadline ?? '', change.endsStage ? 1 : 0, ...opsArgs(change.ops),
+  ];
+}
+
+/** `apply_change(key, tid, route, i, run)`: the change at ARGV[i] for record `key`; returns the index after it. */
+const APPLY_CHANGE_LUA = `${APPLY_OPS_LUA}
+local function apply_change(base, key, tid, route, i, run)
+  local nset = tonumber(ARGV[i])
+  if run and nset > 0 then redis.call('HSET', key, unpack(ARGV, i + 1, i + 2 * nset)) end
+  i = i + 1 + 2 * nset
+  local nunset = tonumber(ARGV[i])
+  if run and nunset > 0 then redis.call('HDEL', key, unpack(ARGV, i + 1, i + nunset)) end
+  i = i + 1 + nunset
+  if run then
+    if ARGV[i] ~= '' then redis.call('ZADD', base .. 'deadlines', ARGV[i], tid) else redis.call('ZREM', base .. 'deadlines', tid) end
+    if ARGV[i + 1] == '1' and redis.call('HGET', key, 'overdue') == '1' then
+      redis.call('HINCRBY', base .. 'perf:overdue', route, -1)
+      redis.call('HDEL', key, 'overdue')
+      redis.call('ZREM', base .. 'overdue', tid)
+    end
+  end
+  return apply_ops(i + 2, run)
+end`;
 
 /** What a claim reads of a record, in this order (the script returns them flat, one run per complaint). */
 const CLAIMED_FIELDS = ['status', 'doc', 'route', 'id', 'channel', 'receivedAt', 'anonymous', 'hop', 'reroutedFrom'] as const;
@@ -143,20 +192,24 @@ claimed(out, ARGV[2], h)
 return out`;
 
 /**
- * Deliveries, 7 arguments each (tracking number, hop, route, route name, time, reference, timeline entry): recorded
- * when the record is still waiting for that delivery generation; they leave the undelivered set.
+ * Deliveries, each 7 arguments (tracking number, hop, route, route name, time, reference, timeline entry) and the
+ * change a delivery brings (its first-response clock starts, it is counted): recorded when the record is still
+ * waiting for that delivery generation; they leave the undelivered set.
  */
-const DELIVERED = `
-local done = {}
-for i = 2, #ARGV, 7 do
-  local key = ARGV[1] .. 'complaint:' .. ARGV[i]
+const DELIVERED = `${APPLY_CHANGE_LUA}
+local base, done, i = ARGV[1], {}, 2
+while i <= #ARGV do
+  local tid = ARGV[i]
+  local key = base .. 'complaint:' .. tid
   local h = redis.call('HMGET', key, 'status', 'hop')
-  if (h[1] == 'received' or h[1] == 'routed' or h[1] == 'failed') and (h[2] or '0') == ARGV[i + 1] then
+  local waiting = (h[1] == 'received' or h[1] == 'routed' or h[1] == 'failed') and (h[2] or '0') == ARGV[i + 1]
+  if waiting then
     redis.call('HSET', key, 'status', 'delivered', 'statusAt', ARGV[i + 4], 'route', ARGV[i + 2], 'routeName', ARGV[i + 3], 'deliveredAt', ARGV[i + 4])
     if ARGV[i + 5] ~= '' then redis.call('HSET', key, 'reference', ARGV[i + 5]) end
-    redis.call('RPUSH', ARGV[1] .. 'timeline:' .. ARGV[i], ARGV[i + 6])
+    redis.call('RPUSH', base .. 'timeline:' .. tid, ARGV[i + 6])
   end
-  done[#done + 1] = ARGV[i]
+  i = apply_change(base, key, tid, ARGV[i + 2], i + 7, waiting)
+  done[#done + 1] = tid
 end
 redis.call('ZREM', KEYS[1], unpack(done))
 return #done`;
@@ -172,21 +225,23 @@ redis.call('ZREM', KEYS[3], ARGV[1])
 return 1`;
 
 /**
- * An agency's update, all or nothing: the update id not seen before, the complaint still with the route the caller
- * checked the agency's authority against, the move allowed from its status now (ARGV[4]: ",from,from,"). Writes the
- * status, the timeline entry, the notification (a pending reply, queued by the sweeper if this process dies), and
- * for bukan_wewenang the new route with the next delivery generation, waiting in the undelivered set.
+ * An agency's update, all or nothing: the update id not seen before, the complaint still with the route and in the
+ * status the caller read (it decided the move, the clocks and the counts from them), the move allowed from there
+ * (ARGV[4]: ",from,from,"). Writes the status, the timeline entry, the notification (a pending reply, queued by the
+ * sweeper if this process dies), the clock change, and for bukan_wewenang the new route with the next delivery
+ * generation, waiting in the undelivered set.
  */
-const UPDATE = `
+const UPDATE = `${APPLY_CHANGE_LUA}
 local record, timeline, undelivered, pending, due = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local done = redis.call('HGET', record, 'u:' .. ARGV[1])
 if done then return {'repeat', done} end
 local h = redis.call('HMGET', record, 'status', 'route', 'hop')
 if not h[1] then return {'missing', ''} end
-if h[2] ~= ARGV[2] then return {'moved', h[2]} end
+if h[2] ~= ARGV[2] or h[1] ~= ARGV[13] then return {'moved', h[2]} end
 if not string.find(ARGV[4], ',' .. h[1] .. ',', 1, true) then return {'conflict', h[1]} end
 redis.call('RPUSH', timeline, ARGV[5])
 local status = ARGV[3]
+apply_change(ARGV[14], record, ARGV[12], h[2], 15, true)
 if ARGV[7] ~= '' then
   local hop = tonumber(h[3] or '0') + 1
   redis.call('HSET', record, 'status', 'routed', 'statusAt', ARGV[6], 'route', ARGV[7], 'routeName', ARGV[8], 'hop', hop, 'reroutedFrom', ARGV[9], 'u:' .. ARGV[1], status)
@@ -204,22 +259,57 @@ if ARGV[10] ~= '' then
 end
 return {'ok', status, tostring(tonumber(h[3] or '0') + (ARGV[7] ~= '' and 1 or 0))}`;
 
+/**
+ * The clock of ARGV[1] reached its deadline (ARGV[2]: now, ms): once per stage, mark it escalated and overdue (counted
+ * for its region, listed in the overdue set). 'again' when this stage was marked before (the job that delivers the
+ * escalation may not have been queued: it is queued again, under the same id).
+ */
+const ESCALATE = `
+local key = KEYS[1]
+local h = redis.call('HMGET', key, 'stage', 'due', 'escalated', 'route', 'hop', 'overdue')
+if not h[1] or h[1] == '' then redis.call('ZREM', KEYS[2], ARGV[1]) return {'none'} end
+if tonumber(h[2]) > tonumber(ARGV[2]) then return {'early'} end
+local stage, escalated = h[1], h[3] or ''
+local answer = {'new', stage, h[2], h[4], h[5] or '0'}
+if string.find(',' .. escalated .. ',', ',' .. stage .. ',', 1, true) then
+  answer[1] = 'again'
+  return answer
+end
+redis.call('HSET', key, 'escalated', escalated == '' and stage or (escalated .. ',' .. stage))
+if h[6] ~= '1' then
+  redis.call('HSET', key, 'overdue', '1')
+  redis.call('HINCRBY', KEYS[3], h[4], 1)
+  redis.call('ZADD', KEYS[4], h[2], ARGV[1])
+end
+return answer`;
+
+/** Out of the deadline set once its escalation is queued, unless the deadline moved meanwhile. */
+const DUE_DONE = `if redis.call('ZSCORE', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('ZREM', KEYS[1], ARGV[1]) end return 0`;
+
+export interface Escalation { trackingId: string; stage: Stage; due: number; routeCode: string; hop: number; again: boolean }
+
 type Scripted = Redis & {
   pintuClaim(key: string, ...args: string[]): Promise<string[]>;
   pintuClaimOne(key: string, now: string, trackingId: string, hop: string): Promise<string[] | null>;
-  pintuDelivered(key: string, ...args: string[]): Promise<number>;
+  pintuDelivered(key: string, ...args: Array<string | number>): Promise<number>;
   pintuFailed(record: string, timeline: string, undelivered: string, trackingId: string, hop: string, at: string, reason: string, entry: string): Promise<number>;
-  pintuUpdate(...args: string[]): Promise<[string, string, string?]>;
+  pintuUpdate(...args: Array<string | number>): Promise<[string, string, string?]>;
+  pintuEscalate(record: string, deadlines: string, overdueCounts: string, overdue: string, trackingId: string, now: number): Promise<string[]>;
+  pintuDueDone(deadlines: string, trackingId: string, due: string): Promise<number>;
 };
 
-const RECORD_FIELDS = ['id', 'channel', 'status', 'statusAt', 'route', 'routeName', 'receivedAt', 'routedAt', 'deliveredAt', 'failedAt', 'failReason', 'reference', 'hop', 'notify', 'confidential'] as const;
+const RECORD_FIELDS = [
+  'id', 'channel', 'status', 'statusAt', 'route', 'routeName', 'receivedAt', 'routedAt', 'deliveredAt', 'failedAt', 'failReason', 'reference',
+  'hop', 'notify', 'confidential', 'overdue', 'escalations', ...CLOCK_FIELDS,
+] as const;
 
 /** An agency's update, as the agency API checked it. */
 export interface UpdateRequest {
   trackingId: string;
   updateId: string;
-  /** The route the caller found the complaint with (and checked the agency against). */
+  /** The route and status the caller found the complaint with (it checked the agency and decided the change from them). */
   expectedRoute: string;
+  expectedStatus: Status;
   status: AgencyStatus;
   /** The statuses the complaint may be in for this move. */
   from: Status[];
@@ -227,6 +317,7 @@ export interface UpdateRequest {
   reroute: { route: AgencyRef; from: ReroutedFrom } | null;
   notification: { id: string; reply: unknown } | null;
   replyKeys: { pending: string; due: string };
+  change: RecordChange;
 }
 
 export type UpdateOutcome =
@@ -247,6 +338,8 @@ export class StatusStore {
       redis.defineCommand('pintuDelivered', { numberOfKeys: 1, lua: DELIVERED });
       redis.defineCommand('pintuFailed', { numberOfKeys: 3, lua: FAILED });
       redis.defineCommand('pintuUpdate', { numberOfKeys: 5, lua: UPDATE });
+      redis.defineCommand('pintuEscalate', { numberOfKeys: 4, lua: ESCALATE });
+      redis.defineCommand('pintuDueDone', { numberOfKeys: 1, lua: DUE_DONE });
     }
     this.redis = redis as Scripted;
     this.keys = recordKeys(prefix);
@@ -270,7 +363,7 @@ export class StatusStore {
     if (!deliveries.length) return;
     await this.redis.pintuDelivered(this.keys.undelivered, this.keys.base, ...deliveries.flatMap((d) => {
       const entry: TimelineEntry = { at: d.deliveredAt, status: 'delivered', agency: { code: d.routeCode, name: d.routeName } };
-      return [d.trackingId, String(d.hop), d.routeCode, d.routeName, d.deliveredAt, d.reference ?? '', JSON.stringify(entry)];
+      return [d.trackingId, String(d.hop), d.routeCode, d.routeName, d.deliveredAt, d.reference ?? '', JSON.stringify(entry), ...changeArgs(d.change)];
     }));
   }
 
@@ -285,6 +378,7 @@ export class StatusStore {
       req.updateId, req.expectedRoute, req.status, `,${req.from.join(',')},`, JSON.stringify(req.entry), req.entry.at,
       req.reroute?.route.code ?? '', req.reroute?.route.name ?? '', req.reroute ? JSON.stringify(req.reroute.from) : '',
       req.notification?.id ?? '', req.notification ? JSON.stringify(req.notification.reply) : '', req.trackingId,
+      req.expectedStatus, this.keys.base, ...changeArgs(req.change),
     );
     if (outcome === 'ok' || outcome === 'repeat') return { outcome, status: value as Status, hop: Number(hop ?? 0) };
     if (outcome === 'moved') return { outcome, route: value };
@@ -294,6 +388,41 @@ export class StatusStore {
 
   async trackingIdOf(complaintId: string): Promise<string | null> {
     return this.redis.get(this.keys.byId(complaintId));
+  }
+
+  /** Tracking numbers whose running stage's deadline has come, at most `limit`. */
+  async due(now: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.deadlines, '-inf', now, 'LIMIT', 0, limit);
+  }
+
+  /** Mark a complaint whose deadline came as escalated and overdue; null when its clock moved on. */
+  async escalate(trackingId: string, now: number): Promise<Escalation | null> {
+    const [outcome, stage, due, routeCode, hop] = await this.redis.pintuEscalate(this.keys.record(trackingId), this.keys.deadlines, `${this.keys.base}perf:overdue`, this.keys.overdue, trackingId, now);
+    if (outcome !== 'new' && outcome !== 'again') return null;
+    return { trackingId, stage: stage as Stage, due: Number(due), routeCode: routeCode!, hop: Number(hop), again: outcome === 'again' };
+  }
+
+  /** The escalation of this deadline is queued: the complaint leaves the deadline set (unless its deadline moved). */
+  async escalationQueued(escalation: Escalation): Promise<void> {
+    await this.redis.pintuDueDone(this.keys.deadlines, escalation.trackingId, String(escalation.due));
+  }
+
+  /** Where an escalation went, for admins. */
+  async escalated(trackingId: string, entry: { stage: Stage; to: AgencyRef; at: string }): Promise<void> {
+    const record = await this.get(trackingId);
+    const escalations = [...(record?.escalations ?? []).filter((e) => e.stage !== entry.stage), entry];
+    await this.redis.hset(this.keys.record(trackingId), 'escalations', JSON.stringify(escalations));
+  }
+
+  /** Complaints past a deadline now, per region code (the performance aggregates' live figure). */
+  async overdueCounts(): Promise<Record<string, number>> {
+    const counts = await this.redis.hgetall(`${this.keys.base}perf:overdue`);
+    return Object.fromEntries(Object.entries(counts).map(([code, n]) => [code, Number(n)]));
+  }
+
+  /** The complaints past a deadline now, oldest deadline first. */
+  async overdue(limit = 1000): Promise<string[]> {
+    return this.redis.zrange(this.keys.overdue, 0, limit - 1);
   }
 
   /** The complaint itself (with the reporter's identity): for delivery and admins only. */
@@ -315,7 +444,8 @@ export class StatusStore {
       routeCode: h.route, routeName: h.routeName, receivedAt: h.receivedAt!,
       routedAt: h.routedAt, deliveredAt: h.deliveredAt, failedAt: h.failedAt, failReason: h.failReason,
       reference: h.reference, hop: Number(h.hop ?? 0), notify: h.notify ? (JSON.parse(h.notify) as ReplyAddress) : null,
-      confidential: h.confidential === '1',
+      confidential: h.confidential === '1', clock: clockState(h), overdue: h.overdue === '1',
+      escalations: h.escalations ? (JSON.parse(h.escalations) as StatusRecord['escalations']) : [],
     };
   }
 
@@ -327,7 +457,7 @@ export class StatusStore {
       trackingId, complaintId: h.complaintId, channel: h.channel as Channel, status: h.status as Status, statusAt: null,
       routeCode: h.routeCode ?? null, routeName: h.routeName ?? null, receivedAt: h.receivedAt!,
       routedAt: h.routedAt ?? null, deliveredAt: h.deliveredAt ?? null, failedAt: h.failedAt ?? null, failReason: h.failReason ?? null,
-      reference: null, hop: 0, notify: null, confidential: false,
+      reference: null, hop: 0, notify: null, confidential: false, clock: clockState({}), overdue: false, escalations: [],
     };
   }
 }

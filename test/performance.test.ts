@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { APPLY_OPS_LUA, opsArgs } from '../src/redis-ops.js';
 import {
-  APPLY_PERFORMANCE_OPS_LUA, appendOps, bucketOf, bucketValue, PERCENTILE_RELATIVE_ERROR, PERFORMANCE_CSV_COLUMNS, performanceCsv,
+  appendOps, bucketOf, bucketValue, PERCENTILE_RELATIVE_ERROR, PERFORMANCE_CSV_COLUMNS, performanceCsv,
   performanceOps, performanceTable, PerformanceSettings, type PerformanceEvent, type PerformanceQuery, type RegionPerformance,
 } from '../src/performance.js';
 import { seedRoutes } from '../src/route.js';
@@ -241,12 +242,12 @@ describe('recording inside the caller\'s transaction', () => {
     expect(await redis.strlen(key)).toBe(first);
   });
 
-  it('runs inside a Lua script (APPLY_PERFORMANCE_OPS_LUA)', async () => {
+  it('runs inside a Lua script (src/redis-ops.ts)', async () => {
     const prefix = freshPrefix();
     const ops = [...performanceOps(prefix, { type: 'received', code: '33.75', at: response.at, channel: 'web' }), ...performanceOps(prefix, response), ...performanceOps(prefix, { type: 'overdue', code: '33.75', delta: 1 })];
-    const script = `${APPLY_PERFORMANCE_OPS_LUA}\nredis.call('SET', KEYS[1], 'answered')\napplyPerformanceOps(ARGV[1])\nreturn 1`;
+    const script = `${APPLY_OPS_LUA}\nredis.call('SET', KEYS[1], 'answered')\napply_ops(1, true)\nreturn 1`;
     const keys = [`${prefix}:state`, ...new Set(ops.map((op) => op.key))];
-    await redis.eval(script, keys.length, ...keys, JSON.stringify(ops));
+    await redis.eval(script, keys.length, ...keys, ...opsArgs(ops));
     const r = region((await table(prefix)).regions, '33.75');
     expect([r.received, r.receivedByChannel.web, r.firstResponse.count, r.firstResponse.medianHours, r.overdueNow]).toEqual([1, 1, 1, expect.closeTo(2, 0), 1]);
   });

@@ -28,6 +28,11 @@ const ComplaintView = z.object({
   deliveredAt: z.string().nullable(),
   failedAt: z.string().nullable(),
   failReason: z.string().nullable(),
+  deadline: z.object({
+    stage: z.enum(['firstResponse', 'followUp']).describe('The clock running at the agency that has it'),
+    due: z.string(), paused: z.boolean().describe('ditunda: the clock stands still'), overdue: z.boolean(),
+  }).nullable().describe('null when no clock runs (not yet delivered, followed up, or final)'),
+  escalations: z.array(z.object({ stage: z.enum(['firstResponse', 'followUp']), to: Agency, at: z.string() })),
   notifies: z.object({ channel: z.string(), public: z.boolean() }).nullable().describe('Where the citizen hears about the follow-up (the address is never shown)'),
   identityShown: z.boolean().describe('Whether `complaint.reporter` carries the identity (admins) or only the anonymous/confidential flags (viewers)'),
   complaint: Complaint.omit({ reporter: true }).extend({ reporter: Reporter.partial().extend({ anonymous: z.boolean(), confidential: z.boolean() }) }),
@@ -62,6 +67,10 @@ export const complaintsApi = async (app: FastifyInstance, { pintu }: { pintu: Pi
       route: record.routeCode ? { code: record.routeCode, name: record.routeName ?? record.routeCode } : null,
       reference: record.reference, hop: record.hop, receivedAt: record.receivedAt, routedAt: record.routedAt, deliveredAt: record.deliveredAt,
       failedAt: record.failedAt, failReason: record.failReason,
+      deadline: record.clock.stage && record.clock.due !== null
+        ? { stage: record.clock.stage, due: new Date(record.clock.due).toISOString(), paused: record.clock.pausedAt !== null, overdue: record.overdue }
+        : null,
+      escalations: record.escalations,
       notifies: record.notify ? { channel: record.notify.channel, public: record.notify.public === true } : null,
       identityShown,
       complaint: { ...complaint, reporter: identityShown ? complaint.reporter : { anonymous, confidential } },
