@@ -224,9 +224,4 @@ export class Intake {
     this.replies.dispatch(direct, queued);
     return outcomes;
   }
-
-  /** Resolves once every message handed in so far is written (or failed). */
-  drained(): Promise<void> {
-    return this.batcher.drained();
-  }
 }

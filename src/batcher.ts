@@ -17,7 +17,6 @@ export class Batcher<T, R> {
   private waiting: Array<Waiting<T, R>> = [];
   private inFlight = 0;
   private scheduled = false;
-  private idle: Array<() => void> = [];
 
   /** `write` gets a batch and returns one result per item, in order; a rejection fails every item of the batch. */
   constructor(private readonly write: (items: T[]) => Promise<R[]>, private readonly options: BatcherOptions) {}
@@ -27,12 +26,6 @@ export class Batcher<T, R> {
       this.waiting.push({ item, resolve, reject });
       this.schedule();
     });
-  }
-
-  /** Resolves once nothing is waiting or being written. */
-  drained(): Promise<void> {
-    if (!this.waiting.length && !this.inFlight) return Promise.resolve();
-    return new Promise((ok) => this.idle.push(ok));
   }
 
   private schedule(): void {
@@ -54,7 +47,6 @@ export class Batcher<T, R> {
       ).finally(() => {
         this.inFlight--;
         if (this.waiting.length) this.schedule();
-        else if (!this.inFlight) for (const ok of this.idle.splice(0)) ok();
       });
     }
   }
