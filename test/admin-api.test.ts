@@ -25,6 +25,7 @@ const ENDPOINTS: Array<[string, string | null, string, unknown?]> = [
   ['POST', '/admin/api/dead-letters/replay', '/admin/api/dead-letters/replay', { route: '99' }],
   ['GET', '/admin/api/complaints/{trackingId}', '/admin/api/complaints/ZZZZZZZZ'],
   ['GET', '/admin/api/performance', '/admin/api/performance?from=2026-01-01&to=2026-01-31'],
+  ['GET', '/admin/api/performance/daily', '/admin/api/performance/daily?from=2026-01-01&to=2026-01-31'],
   ['GET', null, '/admin'],
   ['GET', null, '/admin/queues/'],
   ['GET', null, '/admin/queues/api/queues'],
