@@ -18,6 +18,9 @@
  * - `<prefix>:perf:overdue` — a hash of live overdue counts per region (HINCRBY ±1).
  * One event costs one command, a response two (BITFIELD + APPEND).
  *
+ * The Kinerja chart's figures per day (`performanceDaily`) read the same keys: the period's day rows for the counts,
+ * its month logs for each day's median first response.
+ *
  * Percentiles come from log-spaced buckets (1 s to 10,000 h, 254 buckets): a reported median or p90 is within
  * PERCENTILE_RELATIVE_ERROR (±3.4 %) of the true nearest-rank value; below 1 s it is reported as 0.5 s, and
  * beyond 10,000 h as 10,000 h.

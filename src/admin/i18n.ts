@@ -8,7 +8,7 @@ import { STATUS_LABELS } from '../replies.js';
 
 export const LANGUAGES = ['id', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
-export const DEFAULT_LANGUAGE: Language = 'id';
+const DEFAULT_LANGUAGE: Language = 'id';
 /** The language an admin chose with the ID | EN switch; it beats the browser's. */
 export const LANGUAGE_COOKIE = 'pintu_lang';
 
@@ -170,8 +170,8 @@ const ID = {
   'performance.medianFollowUp': 'Median tindak lanjut (jam)',
   'performance.resolved': 'Selesai',
   'performance.reRouted': 'Dialihkan',
-  'performance.overdueNow': 'Terlambat kini',
-  'performance.rankInProvince': 'Peringkat provinsi',
+  'performance.overdueNow': 'Terlambat saat ini',
+  'performance.rankInProvince': 'Peringkat di provinsi',
   'performance.rankNational': 'Peringkat nasional',
   'performance.unranked': 'Belum diperingkat: terlalu sedikit aduan pada periode ini',
   'overdue.heading': 'Aduan melewati batas waktu',
@@ -380,11 +380,6 @@ export const DICTIONARIES: Readonly<Record<Language, Dictionary>> = {
   id: { ...ID, ...statusTexts(STATUS_LABELS) },
   en: { ...EN, ...statusTexts(EN_STATUS_LABELS) },
 };
-
-/** A text with its `{name}` values filled in (a value missing stays as `{name}`, visible rather than silently empty). */
-export function text(language: Language, key: TextKey, values: Record<string, string | number> = {}): string {
-  return DICTIONARIES[language][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
-}
 
 const isLanguage = (value: string | undefined): value is Language => (LANGUAGES as readonly string[]).includes(value ?? '');
 

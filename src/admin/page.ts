@@ -4,13 +4,13 @@
  * script, so the pages' CSP (scripts from 'self' only) holds.
  */
 import { escapeHtml } from '../../adapters/web/page.js';
-import { DICTIONARIES, LANGUAGES, text, type Language, type TextKey } from './i18n.js';
+import { DICTIONARIES, LANGUAGES, type Language, type TextKey } from './i18n.js';
 import type { Admin } from './tokens.js';
 
 type Words = (key: TextKey, values?: Record<string, string | number>) => string;
 /** Escaped text in `language`; its values are markup and go in as they are (escape any text in them first). */
 const wordsIn = (language: Language): Words => (key, values = {}) =>
-  escapeHtml(text(language, key)).replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+  escapeHtml(DICTIONARIES[language][key]).replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
 
 /** ID | EN: a form, so it works on the sign-in page without script; `next` is where to come back to. */
 function languageSwitch(language: Language, t: Words, next: string): string {

@@ -3,15 +3,21 @@
 // the overdue complaints, each linking to its timeline; and the CSV of the current filter.
 import { $, LOCALE, agency, api, channelName, dateTime, el, number, status, t } from './common.js';
 
+const query = (params) => (params.size ? `?${params}` : '');
 const share = (r) => (r.delivered > 0 ? r.firstResponse.withinDeadline / r.delivered : null);
 const percent = (value) => (value === null ? t('common.none') : value.toLocaleString(LOCALE, { style: 'percent', maximumFractionDigits: 0 }));
 const rank = (value) => (value === null ? el('span', t('common.none'), { title: t('performance.unranked') }) : String(value));
 
-/** The table's columns: the value each sorts by (null sorts last either way) and, when not a plain number, how it shows. */
+/**
+ * The table's columns, ranks first: the value each sorts by (null sorts last either way), how it shows when not as a
+ * plain number, and whether it is text (left-aligned) rather than a figure.
+ */
 const COLUMNS = [
-  { key: 'code', value: (r) => r.code },
-  { key: 'name', value: (r) => r.name },
-  { key: 'level.column', value: (r) => r.level, show: (r) => t(`level.${r.level}`) },
+  { key: 'rankNational', value: (r) => r.rankNational, show: (r) => rank(r.rankNational) },
+  { key: 'rankInProvince', value: (r) => r.rankInProvince, show: (r) => rank(r.rankInProvince) },
+  { key: 'code', value: (r) => r.code, text: true },
+  { key: 'name', value: (r) => r.name, text: true },
+  { key: 'level.column', value: (r) => r.level, show: (r) => t(`level.${r.level}`), text: true },
   { key: 'received', value: (r) => r.received },
   { key: 'delivered', value: (r) => r.delivered },
   { key: 'responded', value: (r) => r.firstResponse.count },
@@ -23,9 +29,8 @@ const COLUMNS = [
   { key: 'resolved', value: (r) => r.resolved },
   { key: 'reRouted', value: (r) => r.reRouted },
   { key: 'overdueNow', value: (r) => r.overdueNow },
-  { key: 'rankInProvince', value: (r) => r.rankInProvince, show: (r) => rank(r.rankInProvince) },
-  { key: 'rankNational', value: (r) => r.rankNational, show: (r) => rank(r.rankNational) },
 ];
+const cellAttributes = (c) => ({ 'data-column': c.key, ...(c.text ? {} : { class: 'figure' }) });
 
 let regions = [];
 /** The column the table is sorted by (null: as the API lists it, the national desk first, then by code). */
@@ -47,8 +52,8 @@ function renderTable() {
     COLUMNS.map((c) => {
       const shown = c.show ? c.show(r) : c.value(r);
       return typeof shown === 'object' && shown !== null
-        ? el('td', null, { 'data-column': c.key }, [shown])
-        : el('td', typeof shown === 'number' ? number(shown) : shown ?? t('common.none'), { 'data-column': c.key });
+        ? el('td', null, cellAttributes(c), [shown])
+        : el('td', typeof shown === 'number' ? number(shown) : shown ?? t('common.none'), cellAttributes(c));
     }))));
   for (const th of $('performance-table').tHead.rows[0].cells) {
     if (th.dataset.column === sorting.key) th.setAttribute('aria-sort', sorting.ascending ? 'ascending' : 'descending');
@@ -63,7 +68,7 @@ function tableHead() {
     renderTable();
   };
   $('performance-table').tHead.replaceChildren(el('tr', null, {}, COLUMNS.map((c) =>
-    el('th', null, { 'data-column': c.key, scope: 'col' }, [el('button', t(`performance.${c.key}`), { type: 'button', class: 'sort' })]))));
+    el('th', null, { ...cellAttributes(c), scope: 'col' }, [el('button', t(`performance.${c.key}`), { type: 'button', class: 'sort' })]))));
   for (const th of $('performance-table').tHead.rows[0].cells) th.firstChild.addEventListener('click', sortBy(th.dataset.column));
 }
 
@@ -112,7 +117,7 @@ function drawChart(daily) {
 
 // Overdue complaints ------------------------------------------------------------------------------
 /** The overdue list; until the deadline clocks' endpoint exists (404) there is nothing overdue to show. */
-const overdueList = (params) => api('GET', `/overdue?${params}`).catch((err) => {
+const overdueList = (params) => api('GET', `/overdue${query(params)}`).catch((err) => {
   if (err.status === 404) return { total: 0, items: [] };
   throw err;
 });
@@ -138,7 +143,7 @@ async function loadPerformance() {
   const mine = ++generation;
   const params = new URLSearchParams(FILTERS.map((name) => [name, $(`performance-${name}`).value]).filter(([, value]) => value));
   const where = new URLSearchParams([...params].filter(([name]) => name === 'province' || name === 'level'));
-  const [table, daily, overdue] = await Promise.allSettled([api('GET', `/performance?${params}`), api('GET', `/performance/daily?${params}`), overdueList(where)]);
+  const [table, daily, overdue] = await Promise.allSettled([api('GET', `/performance${query(params)}`), api('GET', `/performance/daily${query(params)}`), overdueList(where)]);
   // A newer filter's answers are on their way: these are stale.
   if (mine !== generation) return;
   const errors = [table, daily, overdue].filter((r) => r.status === 'rejected').map((r) => r.reason.message);
