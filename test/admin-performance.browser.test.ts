@@ -147,6 +147,16 @@ describe('the Kinerja page in Chromium', () => {
     expect(csv.split('\r\n').find((line) => line.startsWith('33.75,'))).toMatch(/^33\.75,Kota Pekalongan,regency,33,3,/);
   });
 
+  it('keeps the table for a period longer than the chart covers, and says why there is no chart', async () => {
+    await page.fill('#performance-from', dateOf(400));
+    await page.locator('#performance-status.error').waitFor();
+    expect(await page.textContent('#performance-status')).toMatch(/the per-day figures cover at most 366 days/);
+    expect(await page.getAttribute('#performance-chart', 'data-days')).toBe('0');
+    expect(await page.locator('#performance-chart canvas').count()).toBe(0);
+    expect(await cell('33.74', 'received')).toBe('3');
+    expect(await page.getAttribute('#performance-csv', 'href')).toContain(`from=${dateOf(400)}`);
+  });
+
   it('shows an empty overdue list while there is nothing overdue (or no deadline clocks yet)', async () => {
     await page.locator('#overdue-empty:not([hidden])').waitFor();
     expect(await page.textContent('#overdue-empty')).toBe('Tidak ada aduan yang melewati batas waktu.');

@@ -34,6 +34,8 @@ export async function api(method, path, body) {
     throw new ApiError(t('error.network'), 0);
   }
   const data = res.headers.get('content-type')?.includes('json') ? await res.json() : null;
+  // The session ended (signed out elsewhere, token withdrawn): say what to do rather than the API's words for programs.
+  if (res.status === 401) throw new ApiError(t('error.signedOut'), 401);
   if (!res.ok) {
     const fields = data && data.fields ? ` (${Object.entries(data.fields).map(([f, m]) => `${f}: ${m}`).join('; ')})` : '';
     throw new ApiError(`${(data && data.message) || t('error.http', { status: res.status })}${fields}`, res.status);

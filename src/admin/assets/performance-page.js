@@ -79,10 +79,18 @@ const CHART_HEIGHT = 320;
 let chart = null;
 const chartWidth = () => Math.max(320, $('performance-chart').clientWidth || 800);
 
+/** No chart (its figures could not be read): a stale one would belie the table beside it. */
+function clearChart() {
+  chart?.destroy();
+  chart = null;
+  $('performance-chart').dataset.days = '0';
+  $('performance-chart-empty').hidden = true;
+}
+
 /** Received per channel (the channels that had any) on the left axis, the median first response in hours on the right. */
 function drawChart(daily) {
   const box = $('performance-chart');
-  chart?.destroy();
+  clearChart();
   const { days } = daily;
   const channels = Object.keys(days[0]?.receivedByChannel ?? {}).filter((c) => days.some((d) => d.receivedByChannel[c] > 0));
   $('performance-chart-empty').hidden = channels.length > 0;
@@ -149,18 +157,27 @@ async function loadPerformance() {
   const errors = [table, daily, overdue].filter((r) => r.status === 'rejected').map((r) => r.reason.message);
   if (errors.length) status($('performance-status'), errors.join(' '), false);
   else $('performance-status').textContent = '';
-  if (table.status === 'fulfilled') {
-    const { from, to } = table.value;
-    $('performance-from').value = from;
-    $('performance-to').value = to;
-    $('performance-csv').href = `/admin/api/performance?${new URLSearchParams({ ...Object.fromEntries(params), from, to, format: 'csv' })}`;
-    regions = table.value.regions;
-    const date = (iso) => new Date(`${iso}T00:00:00Z`).toLocaleDateString(LOCALE, { dateStyle: 'medium', timeZone: 'UTC' });
-    $('performance-summary').textContent = t('performance.regions', { count: regions.length, from: date(from), to: date(to) });
-    renderTable();
-  }
+  // What failed is emptied rather than left showing the previous filter's figures.
+  showTable(table.status === 'fulfilled' ? table.value : null, params);
   if (daily.status === 'fulfilled') drawChart(daily.value);
-  if (overdue.status === 'fulfilled') showOverdue(overdue.value);
+  else clearChart();
+  showOverdue(overdue.status === 'fulfilled' ? overdue.value : { total: 0, items: [] });
+}
+
+/** The table and its summary, the period the API chose shown in the filter, and the CSV link for the same filter. */
+function showTable(table, params) {
+  const csv = $('performance-csv');
+  csv.hidden = !table;
+  regions = table ? table.regions : [];
+  $('performance-summary').textContent = '';
+  renderTable();
+  if (!table) return;
+  const { from, to } = table;
+  $('performance-from').value = from;
+  $('performance-to').value = to;
+  csv.href = `/admin/api/performance?${new URLSearchParams({ ...Object.fromEntries(params), from, to, format: 'csv' })}`;
+  const date = (iso) => new Date(`${iso}T00:00:00Z`).toLocaleDateString(LOCALE, { dateStyle: 'medium', timeZone: 'UTC' });
+  $('performance-summary').textContent = t('performance.regions', { count: regions.length, from: date(from), to: date(to) });
 }
 
 async function loadProvinces() {
