@@ -18,6 +18,9 @@
  * - `<prefix>:perf:overdue` — a hash of live overdue counts per region (HINCRBY ±1).
  * One event costs one command, a response two (BITFIELD + APPEND).
  *
+ * The Kinerja chart's figures per day (`performanceDaily`) read the same keys: the period's day rows for the counts,
+ * its month logs for each day's median first response.
+ *
  * Percentiles come from log-spaced buckets (1 s to 10,000 h, 254 buckets): a reported median or p90 is within
  * PERCENTILE_RELATIVE_ERROR (±3.4 %) of the true nearest-rank value; below 1 s it is reported as 0.5 s, and
  * beyond 10,000 h as 10,000 h.
@@ -331,6 +334,13 @@ function stage(tally: Tally, which: ResponseStage): StageFigures {
   };
 }
 
+/** A counter row's received counts by channel, `other` last. */
+function channelCounts(row: Float64Array): Record<string, number> {
+  const counts: Record<string, number> = {};
+  [...PERFORMANCE_CHANNELS, OTHER_CHANNEL].forEach((channel, i) => { counts[channel] = row[SLOT.channels + (channel === OTHER_CHANNEL ? CHANNEL_SLOTS - 1 : i)]!; });
+  return counts;
+}
+
 const provinceOf = (route: Route) => (route.level === 'regency' ? route.parent : route.level === 'province' ? route.code : null);
 
 /**
@@ -374,8 +384,7 @@ export async function performanceTable(redis: RedisClient, query: PerformanceQue
       addU32s(reply()!, part.kind, part.sign, tally);
       if (part.kind === 'days') addLog(reply() ?? Buffer.alloc(0), part.first, part.last, part.sign, tally);
     }
-    const receivedByChannel: Record<string, number> = {};
-    [...PERFORMANCE_CHANNELS, OTHER_CHANNEL].forEach((channel, i) => { receivedByChannel[channel] = tally.counters[SLOT.channels + (channel === OTHER_CHANNEL ? CHANNEL_SLOTS - 1 : i)]!; });
+    const receivedByChannel = channelCounts(tally.counters);
     return {
       code: route.code, name: route.name, level: route.level, province: provinceOf(route),
       received: Object.values(receivedByChannel).reduce((a, b) => a + b, 0),
@@ -393,10 +402,14 @@ export async function performanceTable(redis: RedisClient, query: PerformanceQue
 
   rank(all, query.minComplaints);
   const regions = all
-    .filter((r) => (query.level === undefined || r.level === query.level) && (query.province === undefined || r.province === query.province))
+    .filter((r) => selects(query, r))
     .sort((a, b) => (a.code === NATIONAL_CODE ? -1 : b.code === NATIONAL_CODE ? 1 : a.code.localeCompare(b.code)));
   return { from, to, regions };
 }
+
+/** Whether a filter (`province`: the province and its regencies; `level`) takes a region. */
+const selects = (filter: { province?: string; level?: Level }, region: { level: Level; province: string | null }) =>
+  (filter.level === undefined || region.level === filter.level) && (filter.province === undefined || region.province === filter.province);
 
 const share = (r: RegionPerformance) => (r.delivered > 0 ? r.firstResponse.withinDeadline / r.delivered : 0);
 
@@ -428,6 +441,106 @@ function rank(regions: RegionPerformance[], minComplaints: number): void {
   };
   rankWithin(byKey((r) => r.level), (r, n) => { r.rankNational = n; });
   rankWithin(byKey((r) => (r.level === 'regency' ? r.province : null)), (r, n) => { r.rankInProvince = n; });
+}
+
+// ─── per day ───────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface DayPerformance {
+  /** A local date: each region's events counted on its own day, then added up. */
+  date: string;
+  received: number;
+  receivedByChannel: Record<string, number>;
+  delivered: number;
+  /** The first responses recorded that day, and their median running time. */
+  firstResponse: { count: number; medianHours: number | null };
+}
+
+export interface DailyPerformance { from: string; to: string; days: DayPerformance[] }
+
+export type DailyQuery = Omit<PerformanceQuery, 'minComplaints'>;
+
+/** The longest period the per-day figures cover: a year of day rows for every region is ~20 MB to read already. */
+export const MAX_DAILY_DAYS = 366;
+
+const dateOf = (dayNumber: number) => new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
+
+/** The months (`YYYY-MM`) that days `start`..`end` touch. */
+function monthsOf(start: number, end: number): string[] {
+  const months: string[] = [];
+  for (let day = start; day <= end;) {
+    const date = new Date(day * DAY_MS);
+    months.push(date.toISOString().slice(0, 7));
+    day = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) / DAY_MS;
+  }
+  return months;
+}
+
+/**
+ * The period day by day, added up over the regions the filter selects (active routes; `province`, `level` as in
+ * the table): received per channel and delivered from the day rows, and the median first-response time of the
+ * responses recorded each day from the month logs (the day rows keep counts, not histograms).
+ */
+export async function performanceDaily(redis: RedisClient, query: DailyQuery): Promise<DailyPerformance> {
+  const { from, to } = query;
+  checkPeriod(from, to);
+  const start = dayNumber(from)!;
+  const end = dayNumber(to)!;
+  if (end - start + 1 > MAX_DAILY_DAYS) throw new PerformanceError(`to: the per-day figures cover at most ${MAX_DAILY_DAYS} days`);
+  const keys = performanceKeys(query.prefix);
+  const routes = [...query.routes].filter((r) => r.active && selects(query, { level: r.level, province: provinceOf(r) }));
+  const years: Array<{ year: string; first: number; last: number }> = [];
+  for (let year = Number(from.slice(0, 4)); year <= Number(to.slice(0, 4)); year++) {
+    const january1 = Date.UTC(year, 0, 1) / DAY_MS;
+    years.push({ year: String(year), first: Math.max(start, january1) - january1, last: Math.min(end, Date.UTC(year + 1, 0, 1) / DAY_MS - 1) - january1 });
+  }
+  const months = monthsOf(start, end);
+
+  const pipeline = redis.pipeline();
+  for (const route of routes) {
+    for (const y of years) pipeline.getrangeBuffer(keys.year(route.code, y.year), dayRow(y.first) * 4, dayRow(y.last + 1) * 4 - 1);
+    for (const month of months) pipeline.getBuffer(keys.log(route.code, month));
+  }
+  const replies = (await pipeline.exec())!;
+  const failed = replies.find(([err]) => err);
+  if (failed) throw failed[0]!;
+
+  const length = end - start + 1;
+  const counters = Array.from({ length }, () => new Float64Array(ROW));
+  const histograms = Array.from({ length }, () => new Float64Array(BUCKETS));
+  let next = 0;
+  for (let r = 0; r < routes.length; r++) {
+    for (const y of years) {
+      const bytes = (replies[next++]![1] as Buffer | null) ?? Buffer.alloc(0);
+      const offset = Date.UTC(Number(y.year), 0, 1) / DAY_MS + y.first - start;
+      for (let i = 0; i + 4 <= bytes.length; i += 4) {
+        const v = bytes.readUInt32BE(i);
+        if (v !== 0) counters[offset + Math.floor(i / 4 / ROW)]![(i / 4) % ROW]! += v;
+      }
+    }
+    for (const month of months) {
+      const bytes = (replies[next++]![1] as Buffer | null) ?? Buffer.alloc(0);
+      const first = dayNumber(`${month}-01`)! - 1;
+      for (let i = 0; i + 1 < bytes.length; i += 2) {
+        const high = bytes[i]!;
+        const day = first + (high & 31);
+        if (high & 32 || day < start || day > end) continue;
+        histograms[day - start]![((high >> 6) << 7) | bytes[i + 1]!]! += 1;
+      }
+    }
+  }
+
+  const days = counters.map((row, i): DayPerformance => {
+    const receivedByChannel = channelCounts(row);
+    const histogram = histograms[i]!;
+    return {
+      date: dateOf(start + i),
+      received: Object.values(receivedByChannel).reduce((a, b) => a + b, 0),
+      receivedByChannel,
+      delivered: row[SLOT.delivered]!,
+      firstResponse: { count: row[SLOT.firstResponse]!, medianHours: percentileHours(histogram, histogram.reduce((a, b) => a + b, 0), 0.5) },
+    };
+  });
+  return { from, to, days };
 }
 
 // ─── CSV ───────────────────────────────────────────────────────────────────────────────────────────────────

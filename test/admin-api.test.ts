@@ -26,6 +26,7 @@ const ENDPOINTS: Array<[string, string | null, string, unknown?]> = [
   ['GET', '/admin/api/complaints/{trackingId}', '/admin/api/complaints/ZZZZZZZZ'],
   ['GET', '/admin/api/performance', '/admin/api/performance?from=2026-01-01&to=2026-01-31'],
   ['GET', '/admin/api/overdue', '/admin/api/overdue'],
+  ['GET', '/admin/api/performance/daily', '/admin/api/performance/daily?from=2026-01-01&to=2026-01-31'],
   ['GET', null, '/admin'],
   ['GET', null, '/admin/queues/'],
   ['GET', null, '/admin/queues/api/queues'],

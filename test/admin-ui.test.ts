@@ -24,7 +24,8 @@ describe('admin UI in Chromium', () => {
     [oldAgency, newAgency] = await Promise.all([startAgencySink(), startAgencySink()]);
     gw = await startGateway({ ...ADMIN_ENV, NATIONAL_WEBHOOK_URL: oldAgency.url, WEBHOOK_SECRET: 'national-secret-0123456789', DELIVERY_ATTEMPTS: '1' }, { channels: [webChannel] });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    page = await browser.newPage();
+    // An Indonesian administrator's browser (the UI's default language).
+    page = await browser.newPage({ locale: 'id-ID' });
     // A CSP violation or a script error would show up here.
     page.on('pageerror', (err) => problems.push(err.message));
     // Expected 4xx answers (a wrong token, a refused save) are not problems; CSP refusals and script errors are.
@@ -39,7 +40,7 @@ describe('admin UI in Chromium', () => {
     expect(new URL(page.url()).pathname).toBe('/admin/login');
     await page.fill('#token', 'wrong-token');
     await page.click('button[type=submit]');
-    await page.getByText('That token is not valid.').waitFor();
+    await page.getByText('Token tersebut tidak berlaku.').waitFor();
     await page.fill('#token', ADMIN.token);
     await page.click('button[type=submit]');
     await page.waitForURL(`${gw.url}/admin`);
@@ -58,7 +59,7 @@ describe('admin UI in Chromium', () => {
     await page.fill('#edit-secret', NEW_SECRET);
     await page.click('#edit-save');
     await page.locator('#editor-status.ok').waitFor();
-    expect(await page.textContent('#editor-status')).toMatch(/Saved: version 2/);
+    expect(await page.textContent('#editor-status')).toMatch(/Tersimpan: versi 2/);
     expect(await page.textContent('#route-table tr[data-code="33.75"]')).toContain(newAgency.url);
 
     const { trackingId } = await complain('PekalonganKota jalan rusak di depan pasar');
@@ -68,7 +69,7 @@ describe('admin UI in Chromium', () => {
 
     await page.click('#audit-refresh');
     await page.locator('#audit-table tbody tr', { hasText: 'route.update' }).first().waitFor();
-    expect(await page.textContent('#audit-table tbody')).toContain('secret changed');
+    expect(await page.textContent('#audit-table tbody')).toContain('kunci tanda tangan diganti');
     expect(await page.textContent('#audit-table tbody')).not.toContain(NEW_SECRET);
     expect(problems).toEqual([]);
   });
@@ -107,7 +108,7 @@ describe('admin UI in Chromium', () => {
     expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined();
 
     newAgency.fallback = 200;
-    await letter.locator('button', { hasText: 'Replay' }).click();
+    await letter.locator('button', { hasText: 'Kirim ulang' }).click();
     await page.locator('#dead-letter-status.ok').waitFor();
     await eventually(async () => (await gw.pintu.status.get(trackingId))?.status === 'delivered');
     expect(problems).toEqual([]);

@@ -10,6 +10,7 @@ import { complaintsApi } from './complaints-api.js';
 import { deadLettersApi } from './dead-letters-api.js';
 import { overdueApi } from './overdue-api.js';
 import { performanceApi } from './performance-api.js';
+import { performanceDailyApi } from './performance-daily-api.js';
 import { routesApi } from './routes-api.js';
 import { adminUi } from './ui.js';
 
@@ -26,6 +27,7 @@ export const adminPlugin = async (app: FastifyInstance, { pintu }: { pintu: Pint
     await admin.register(complaintsApi, { pintu, prefix: '/api' });
     await admin.register(performanceApi, { pintu, prefix: '/api' });
     await admin.register(overdueApi, { pintu, prefix: '/api' });
+    await admin.register(performanceDailyApi, { pintu, prefix: '/api' });
     await admin.register(adminUi, { pintu, tokens });
   }, { prefix: '/admin' });
   pintu.logger.info({ admins: tokens.filter((t) => t.role === 'admin').length, viewers: tokens.filter((t) => t.role === 'viewer').length }, 'admin API on at /admin');

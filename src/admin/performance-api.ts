@@ -3,7 +3,7 @@
  * within the deadline each region answered, resolved, re-routed, overdue now, and the ranks — for a period, as JSON
  * or CSV. Built from the aggregates kept as events happen (src/performance.ts); viewers may read it.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Level } from '../complaint.js';
@@ -58,9 +58,14 @@ export const performanceApi = async (app: FastifyInstance, { pintu }: { pintu: P
       }
       return table;
     } catch (err) {
-      if (!(err instanceof PerformanceError)) throw err;
-      const field = /^\w+/.exec(err.message)?.[0] ?? 'from';
-      return reply.code(400).send({ error: 'invalid_request', message: err.message, fields: { [field]: err.message } });
+      return answerPerformanceError(err, reply);
     }
   });
 };
+
+/** A bad period is the caller's (400 naming the field: the message starts with it); anything else is ours. */
+export function answerPerformanceError(err: unknown, reply: FastifyReply) {
+  if (!(err instanceof PerformanceError)) throw err;
+  const field = /^\w+/.exec(err.message)?.[0] ?? 'from';
+  return reply.code(400).send({ error: 'invalid_request', message: err.message, fields: { [field]: err.message } });
+}

@@ -1,44 +1,8 @@
-// Pintu admin UI. Every value from citizens or admins is put into the page with textContent, never as HTML.
-'use strict';
-
-const canWrite = document.body.dataset.role === 'admin';
-const $ = (id) => document.getElementById(id);
-
-/** Calls the admin API with the session cookie; throws the API's message on an error status. */
-async function api(method, path, body) {
-  const res = await fetch(`/admin/api${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = res.headers.get('content-type')?.includes('json') ? await res.json() : null;
-  if (!res.ok) {
-    const fields = data && data.fields ? ` (${Object.entries(data.fields).map(([f, m]) => `${f}: ${m}`).join('; ')})` : '';
-    throw new Error(`${(data && data.message) || `HTTP ${res.status}`}${fields}`);
-  }
-  return data;
-}
-
-/** A element with text content and optional attributes/children. */
-function el(tag, text, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  for (const child of children) node.append(child);
-  return node;
-}
-
-function button(label, onClick, attributes = {}) {
-  const b = el('button', label, { type: 'button', ...attributes });
-  if (!canWrite && attributes['data-write'] !== 'false') b.disabled = true;
-  b.addEventListener('click', onClick);
-  return b;
-}
-
-function status(node, message, ok) {
-  node.textContent = message;
-  node.className = ok ? 'ok' : 'error';
-}
+// Pintu admin UI: the dashboard's entry module — routes, test a message, dead letters, audit log, and the
+// hash links (#aduan/<tracking number>) that open a complaint. Kinerja and the complaint lookup live in their modules.
+import { $, api, button, el, fields, status, t, canWrite, dateTime, none } from './common.js';
+import { showComplaint } from './complaint-lookup.js';
+import { startPerformance } from './performance-page.js';
 
 // Routes ------------------------------------------------------------------------------------------
 const ROUTE_PAGE = 50;
@@ -54,20 +18,22 @@ async function loadRoutes() {
   const page = await api('GET', `/routes?${params}`);
   const rows = page.items.map((route) => el('tr', null, { 'data-code': route.code }, [
     el('td', route.code), el('td', route.name), el('td', route.keyword), el('td', route.aliases.join(', ')),
-    el('td', route.destination ? route.destination.url : '—'), el('td', route.active ? 'yes' : 'no'), el('td', route.version),
-    el('td', null, {}, [button('Edit', () => openEditor(route.code), { 'data-write': 'false', class: 'edit-route' })]),
+    el('td', route.destination ? route.destination.url : t('common.none')), el('td', route.active ? t('common.yes') : t('common.no')), el('td', route.version),
+    el('td', null, {}, [button(t('routes.edit'), () => openEditor(route.code), { 'data-write': 'false', class: 'edit-route' })]),
   ]));
   $('route-table').tBodies[0].replaceChildren(...rows);
   const last = Math.min(page.offset + page.limit, page.total);
-  $('route-page').textContent = `${page.total ? page.offset + 1 : 0}–${last} of ${page.total}`;
+  $('route-page').textContent = t('routes.page', { first: page.total ? page.offset + 1 : 0, last, total: page.total });
   $('route-prev').disabled = page.offset === 0;
   $('route-next').disabled = last >= page.total;
 }
 
+const editorTitle = (route) => t('editor.title', { name: route.name, code: route.code, version: route.version });
+
 async function openEditor(code) {
   const route = await api('GET', `/routes/${encodeURIComponent(code)}`);
   editing = route;
-  $('editor-title').textContent = `${route.name} (${route.code}) — version ${route.version}`;
+  $('editor-title').textContent = editorTitle(route);
   $('edit-keyword').value = route.keyword;
   $('edit-aliases').value = route.aliases.join('\n');
   $('edit-webhook').value = route.destination ? route.destination.url : '';
@@ -94,8 +60,8 @@ async function saveRoute(event) {
     const saved = await api('PATCH', `/routes/${encodeURIComponent(editing.code)}`, patch);
     editing = saved;
     $('edit-secret').value = '';
-    $('editor-title').textContent = `${saved.name} (${saved.code}) — version ${saved.version}`;
-    status($('editor-status'), `Saved: version ${saved.version}, live in every process within a second.`, true);
+    $('editor-title').textContent = editorTitle(saved);
+    status($('editor-status'), t('editor.saved', { version: saved.version }), true);
     await Promise.all([loadRoutes(), loadAudit()]);
   } catch (err) {
     status($('editor-status'), err.message, false);
@@ -108,12 +74,12 @@ async function testMessage(event) {
   const out = $('resolve-result');
   try {
     const r = await api('POST', '/resolve', { text: $('resolve-text').value });
-    const rows = [
-      ['Goes to', r.route ? `${r.route.name} (${r.route.code})` : 'nowhere: the citizen gets the format help'],
-      ['Keyword', r.keyword ?? '—'], ['Match', r.matchType], ['Named route', `${r.matched.name} (${r.matched.code})${r.matched.active ? '' : ', inactive'}`],
-      ['Complaint text', r.complaintText || '—'], ['Why', r.explanation],
-    ];
-    out.replaceChildren(...rows.flatMap(([term, value]) => [el('dt', term), el('dd', value, { 'data-field': term })]));
+    out.replaceChildren(...fields([
+      ['Goes to', t('test.goesTo'), r.route ? `${r.route.name} (${r.route.code})` : t('test.nowhere')],
+      ['Keyword', t('test.keyword'), none(r.keyword)], ['Match', t('test.match'), r.matchType],
+      ['Named route', t('test.named'), `${r.matched.name} (${r.matched.code})${r.matched.active ? '' : t('test.inactive')}`],
+      ['Complaint text', t('test.text'), none(r.complaintText)], ['Why', t('test.why'), r.explanation],
+    ]));
   } catch (err) {
     out.replaceChildren(el('dd', err.message, { class: 'error' }));
   }
@@ -124,8 +90,8 @@ async function loadDeadLetters() {
   const page = await api('GET', '/dead-letters?limit=200');
   const rows = page.items.map((letter) => el('tr', null, { 'data-id': letter.id }, [
     el('td', letter.trackingId), el('td', letter.routeName ? `${letter.routeName} (${letter.routeCode})` : letter.routeCode),
-    el('td', letter.reason), el('td', letter.attempts), el('td', new Date(letter.failedAt).toLocaleString()), el('td', letter.text),
-    el('td', null, {}, [button('Replay', () => replay(`/dead-letters/${encodeURIComponent(letter.id)}/replay`))]),
+    el('td', letter.reason), el('td', letter.attempts), el('td', dateTime(letter.failedAt)), el('td', letter.text),
+    el('td', null, {}, [button(t('deadLetters.replay'), () => replay(`/dead-letters/${encodeURIComponent(letter.id)}/replay`), { class: 'replay' })]),
   ]));
   $('dead-letter-table').tBodies[0].replaceChildren(...rows);
   $('replay-all').disabled = !canWrite || page.total === 0;
@@ -134,7 +100,7 @@ async function loadDeadLetters() {
 async function replay(path) {
   try {
     const { replayed } = await api('POST', path);
-    status($('dead-letter-status'), `Replayed ${replayed.length}: ${replayed.map((r) => r.trackingId).join(', ')}`, true);
+    status($('dead-letter-status'), t('deadLetters.replayed', { count: replayed.length, ids: replayed.map((r) => r.trackingId).join(', ') }), true);
   } catch (err) {
     status($('dead-letter-status'), err.message, false);
   }
@@ -143,17 +109,17 @@ async function replay(path) {
 
 // Audit log ---------------------------------------------------------------------------------------
 function describeChange(entry) {
-  if (!entry.before || !entry.after) return entry.after ? 'created' : entry.before ? 'removed' : JSON.stringify(entry.details ?? {});
+  if (!entry.before || !entry.after) return entry.after ? t('audit.created') : entry.before ? t('audit.removed') : JSON.stringify(entry.details ?? {});
   const changed = Object.keys(entry.after).filter((k) => JSON.stringify(entry.before[k]) !== JSON.stringify(entry.after[k]));
   if (entry.details && entry.details.secretChanged) changed.push('secret');
-  return changed.map((k) => (k === 'secret' ? 'secret changed' : `${k}: ${JSON.stringify(entry.before[k])} → ${JSON.stringify(entry.after[k])}`)).join('; ');
+  return changed.map((k) => (k === 'secret' ? t('audit.secretChanged') : `${k}: ${JSON.stringify(entry.before[k])} → ${JSON.stringify(entry.after[k])}`)).join('; ');
 }
 
 async function loadAudit() {
   const page = await api('GET', '/audit?limit=100');
   const rows = page.items.map((entry) => {
     const revertable = entry.action.startsWith('route.') && entry.version > 1;
-    const revert = revertable ? [button(`Revert to v${entry.version - 1}`, async () => {
+    const revert = revertable ? [button(t('audit.revert', { version: entry.version - 1 }), async () => {
       try {
         await api('POST', `/routes/${encodeURIComponent(entry.target)}/revert`, { version: entry.version - 1 });
       } catch (err) {
@@ -162,11 +128,30 @@ async function loadAudit() {
       await Promise.all([loadRoutes(), loadAudit()]);
     })] : [];
     return el('tr', null, {}, [
-      el('td', new Date(entry.at).toLocaleString()), el('td', entry.actor), el('td', entry.action), el('td', entry.target),
+      el('td', dateTime(entry.at)), el('td', entry.actor), el('td', entry.action), el('td', entry.target),
       el('td', entry.version ?? ''), el('td', describeChange(entry)), el('td', null, {}, revert),
     ]);
   });
   $('audit-table').tBodies[0].replaceChildren(...rows);
+}
+
+// Hash links --------------------------------------------------------------------------------------
+/** `#aduan/7K3QX9MP` opens that complaint (the Kinerja overdue list links there); the language switch comes back here. */
+async function followHash() {
+  $('language-next').value = `/admin${location.hash}`;
+  const [section, trackingId] = location.hash.slice(1).split('/');
+  if (section !== 'aduan' || !trackingId) return;
+  $('aduan').scrollIntoView();
+  const complaint = await showComplaint(decodeURIComponent(trackingId));
+  // Showing an identity wrote an audit entry: let the admin see it there.
+  if (complaint?.identityShown) await loadAudit();
+}
+
+function searchComplaint(event) {
+  event.preventDefault();
+  const hash = `#aduan/${encodeURIComponent($('complaint-search-text').value.trim().toUpperCase())}`;
+  if (location.hash === hash) void followHash();
+  else location.hash = hash;
 }
 
 // Wiring ------------------------------------------------------------------------------------------
@@ -177,6 +162,8 @@ $('route-editor').addEventListener('submit', saveRoute);
 $('edit-cancel').addEventListener('click', () => { $('route-editor').hidden = true; editing = null; });
 $('resolve-form').addEventListener('submit', testMessage);
 $('dead-letter-refresh').addEventListener('click', () => void loadDeadLetters());
-$('replay-all').addEventListener('click', () => { if (confirm('Replay every dead letter?')) void replay('/dead-letters/replay'); });
+$('replay-all').addEventListener('click', () => { if (confirm(t('deadLetters.confirmAll'))) void replay('/dead-letters/replay'); });
 $('audit-refresh').addEventListener('click', () => void loadAudit());
-void Promise.all([loadRoutes(), loadDeadLetters(), loadAudit()]);
+$('complaint-search').addEventListener('submit', searchComplaint);
+window.addEventListener('hashchange', () => void followHash());
+void Promise.all([loadRoutes(), loadDeadLetters(), loadAudit(), startPerformance(), followHash()]);
