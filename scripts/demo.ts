@@ -21,6 +21,8 @@ import { startSmscControl, type SmscControl } from '../adapters/sms/sim/control.
 import { concatenatedMo, singleMo } from '../adapters/sms/sim/messages.js';
 import { Smsc } from '../adapters/sms/sim/smsc.js';
 import { startXSim, type XSim } from '../adapters/twitter/sim/server.js';
+import { newOpen311ApiKey } from '../adapters/open311/keys.js';
+import { XMLParser } from 'fast-xml-parser';
 import { newAdminToken } from '../src/admin/tokens.js';
 import { Complaint } from '../src/complaint.js';
 import { toE164 } from '../src/phone.js';
@@ -142,6 +144,9 @@ function startGateway(env: NodeJS.ProcessEnv): { child: ChildProcess; exited: Pr
 }
 
 // ---- the tour ----
+
+/** A civic-reporting app speaking Open311 GeoReport v2, with its own API key (the gateway gets the entry). */
+const CIVIC_APP = newOpen311ApiKey('lapor-warga');
 
 interface Parts { smsc: Smsc; xsim: XSim; inbox: Awaited<ReturnType<typeof startAgencyInbox>>; gatewayUrl: string }
 
@@ -314,6 +319,23 @@ function tourSteps({ smsc, xsim, inbox, gatewayUrl }: Parts) {
         ];
       },
     },
+    {
+      title: 'civic app "lapor-warga" → POST /open311/v2/requests.json (Open311 GeoReport v2): jurisdiction_id=PekalonganKota, "trotoar ambles di depan SD Negeri 3"',
+      async run() {
+        const form = new URLSearchParams({ api_key: CIVIC_APP.key, service_code: 'pengaduan-umum', jurisdiction_id: 'PekalonganKota', description: 'trotoar ambles di depan SD Negeri 3', first_name: 'Rina', email: 'rina@example.org' });
+        const posted = await fetch(`${gatewayUrl}/open311/v2/requests.json`, { method: 'POST', body: form });
+        const answered = await posted.text();
+        const trackingId = posted.status === 200 ? (JSON.parse(answered) as Array<{ service_request_id?: string }>)[0]?.service_request_id : undefined;
+        if (!trackingId) throw new Error(`expected 200 [{service_request_id, service_notice}], got ${posted.status} ${quote(answered)}`);
+        const d = await landedAt(trackingId, '33.75');
+        await answer(pekalongan, trackingId, 'selesai', 'Trotoar sudah dicor ulang.');
+        // The app reads the status back as the spec's XML.
+        const xml = await (await fetch(`${gatewayUrl}/open311/v2/requests/${trackingId}.xml`)).text();
+        const shown = (new XMLParser().parse(xml) as { service_requests?: { request?: { status?: string; status_notes?: string } } }).service_requests?.request;
+        if (shown?.status !== 'closed' || /rina/i.test(xml)) throw new Error(`expected closed, without the reporter: ${quote(xml, 400)}`);
+        return [went(d), `answer: ${quote(answered, 80)}`, `GET /open311/v2/requests/${trackingId}.xml: status ${shown.status}, status_notes ${quote(shown.status_notes ?? '')}`];
+      },
+    },
   ];
 }
 
@@ -392,6 +414,7 @@ async function main(): Promise<void> {
       PORT: String(gatewayPort), HOST: '127.0.0.1', PINTU_DATA_DIR: dataDir, REDIS_URL: '', LOG_LEVEL: 'info',
       NATIONAL_WEBHOOK_URL: inbox.urlOf(nationalDesk), WEBHOOK_SECRET: nationalDesk.secret,
       ADMIN_TOKENS: entry,
+      OPEN311_API_KEYS: CIVIC_APP.entry,
       SMPP_URL: smsc.url,
       TWITTER_API_BASE_URL: xsim.url, TWITTER_BEARER_TOKEN: 'demo', TWITTER_POLL_INTERVAL_MS: '1000', TWITTER_REPLIES_PER_SECOND: '5',
       TWITTER_APP_KEY: 'demo', TWITTER_APP_SECRET: 'demo', TWITTER_ACCESS_TOKEN: 'demo', TWITTER_ACCESS_SECRET: 'demo',

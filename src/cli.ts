@@ -21,9 +21,11 @@ import { Shutdown, stopGateway } from './shutdown.js';
 const ROLES = ['all', 'serve', 'worker'] as const;
 type Role = (typeof ROLES)[number];
 
+const channelCommands = channels.flatMap(({ name, command }) => (command ? [`       pintu ${name} ${command.usage}`] : []));
+
 const USAGE = `usage: pintu [all|serve|worker]
        pintu schema [FILE]     write the Complaint JSON Schema (default docs/complaint.schema.json)
-${ADMIN_USAGE}`;
+${[ADMIN_USAGE, ...channelCommands].join('\n')}`;
 
 async function run(role: Role): Promise<void> {
   const config = loadConfig();
@@ -63,6 +65,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'admin' || command === 'routes') { process.exitCode = await adminCommand(command, rest); return; }
+  const channelCommand = channels.find((channel) => channel.name === command)?.command;
+  if (channelCommand) { process.exitCode = await channelCommand.run(rest); return; }
   if (command === '--help' || command === '-h' || command === 'help') { console.log(USAGE); return; }
   if (!(ROLES as readonly string[]).includes(command)) { console.error(`unknown command "${command}"\n${USAGE}`); process.exit(2); }
   await run(command as Role);

@@ -53,7 +53,7 @@ describe.concurrent('npm run demo', () => {
     const run = demo(['--tour-only'], context);
     expect(await run.exit, run.output.text).toEqual({ code: 0, signal: null });
     const out = run.output.text;
-    expect(out).toContain('all 12 steps passed');
+    expect(out).toContain('all 13 steps passed');
     expect(out).not.toContain('✗');
     // Where each complaint went, and what each citizen was told.
     for (const outcome of [
@@ -75,8 +75,11 @@ describe.concurrent('npm run demo', () => {
       /✓ re-routed to Provinsi Jawa Tengah's inbox, saying it came from Kota Pekalongan/,
       /✓ SMS to the citizen: "LAPOR! [0-9A-Z]{8}: aduan Anda dialihkan ke Provinsi Jawa Tengah karena bukan wewenang Kota Pekalongan/,
       /✓ timeline: received → delivered \(Kota Pekalongan\) → bukan_wewenang \(Kota Pekalongan → Provinsi Jawa Tengah\) → delivered \(Provinsi Jawa Tengah\)/,
+      // A civic app over Open311: the answer, then the status it reads back once the agency answered.
+      /✓ answer: "\[\{\\"service_request_id\\":\\"[0-9A-Z]{8}\\",\\"service_notice\\":/,
+      /✓ GET \/open311\/v2\/requests\/[0-9A-Z]{8}\.xml: status closed, status_notes "Trotoar sudah dicor ulang\."/,
     ]) expect(out).toMatch(outcome);
-    expect(out.match(/\[inbox\] +.* ← (sms|twitter|web) [0-9A-Z]{8} for .*, signature valid/g)).toHaveLength(8);
+    expect(out.match(/\[inbox\] +.* ← (sms|twitter|web|open311) [0-9A-Z]{8} for .*, signature valid/g)).toHaveLength(9);
     expect(out).toContain('[demo]   stopped');
     await expectNothingLeft(run);
   }, 60_000);

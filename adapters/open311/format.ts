@@ -6,6 +6,7 @@
  * (see xmlText).
  */
 import { XMLBuilder } from 'fast-xml-parser';
+import { z } from 'zod';
 
 export const FORMATS = ['json', 'xml'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -18,57 +19,69 @@ export const CONTENT_TYPES: Record<Format, string> = {
 /** A response body and the content type it is sent with. */
 export interface Rendered { contentType: string; body: string }
 
+/*
+ * The resources as zod schemas: the types below are inferred from them, and the gateway's OpenAPI page (/docs)
+ * shows them. They describe what Pintu writes; nothing is parsed with them.
+ */
+
 /** One entry of `GET services`. */
-export interface ServiceListEntry {
-  service_code: string;
-  service_name: string;
-  description: string;
-  metadata: boolean;
-  type: 'realtime' | 'batch' | 'blackbox';
-  keywords: string;
-  group: string;
-}
+export const ServiceListEntry = z.object({
+  service_code: z.string(),
+  service_name: z.string(),
+  description: z.string(),
+  metadata: z.boolean(),
+  type: z.enum(['realtime', 'batch', 'blackbox']),
+  keywords: z.string(),
+  group: z.string(),
+});
+export type ServiceListEntry = z.infer<typeof ServiceListEntry>;
 
-export interface ServiceAttributeValue { key: string; name: string }
+export const ServiceAttributeValue = z.object({ key: z.string(), name: z.string() });
+export type ServiceAttributeValue = z.infer<typeof ServiceAttributeValue>;
 
-export interface ServiceAttribute {
-  variable: boolean;
-  code: string;
-  datatype: 'string' | 'number' | 'datetime' | 'text' | 'singlevaluelist' | 'multivaluelist';
-  required: boolean;
-  datatype_description: string | null;
-  order: number;
-  description: string;
-  values: ServiceAttributeValue[];
-}
+export const ServiceAttribute = z.object({
+  variable: z.boolean(),
+  code: z.string(),
+  datatype: z.enum(['string', 'number', 'datetime', 'text', 'singlevaluelist', 'multivaluelist']),
+  required: z.boolean(),
+  datatype_description: z.string().nullable(),
+  order: z.number(),
+  description: z.string(),
+  values: z.array(ServiceAttributeValue),
+});
+export type ServiceAttribute = z.infer<typeof ServiceAttribute>;
 
 /** `GET services/{service_code}`. */
-export interface ServiceDefinition { service_code: string; attributes: ServiceAttribute[] }
+export const ServiceDefinition = z.object({ service_code: z.string(), attributes: z.array(ServiceAttribute) });
+export type ServiceDefinition = z.infer<typeof ServiceDefinition>;
 
 /** One entry of the `POST requests` answer. */
-export interface CreatedRequest { service_request_id: string; service_notice: string | null }
+export const CreatedRequest = z.object({ service_request_id: z.string(), service_notice: z.string().nullable() });
+export type CreatedRequest = z.infer<typeof CreatedRequest>;
 
 /** One entry of `GET requests` and `GET requests/{id}`: the complaint as the public may see it. */
-export interface ServiceRequestView {
-  service_request_id: string;
-  status: 'open' | 'closed';
-  status_notes: string | null;
-  service_name: string;
-  service_code: string;
-  description: string | null;
-  agency_responsible: string | null;
-  service_notice: string | null;
-  requested_datetime: string;
-  updated_datetime: string;
-  expected_datetime: string | null;
-  address: string | null;
-  lat: number | null;
-  long: number | null;
-  media_url: string | null;
-}
+export const ServiceRequestView = z.object({
+  service_request_id: z.string(),
+  status: z.enum(['open', 'closed']),
+  status_notes: z.string().nullable(),
+  service_name: z.string(),
+  service_code: z.string(),
+  description: z.string().nullable(),
+  agency_responsible: z.string().nullable(),
+  service_notice: z.string().nullable(),
+  requested_datetime: z.string(),
+  updated_datetime: z.string(),
+  expected_datetime: z.string().nullable(),
+  address: z.string().nullable(),
+  lat: z.number().nullable(),
+  long: z.number().nullable(),
+  media_url: z.string().nullable(),
+});
+export type ServiceRequestView = z.infer<typeof ServiceRequestView>;
 
 /** The spec's error entry; `code` is the HTTP status it comes with. */
-export interface Open311Error { code: number; description: string }
+export const Open311Error = z.object({ code: z.number(), description: z.string() });
+export type Open311Error = z.infer<typeof Open311Error>;
 
 /** The spec's HTTP statuses: 403 a missing or wrong api_key, 404 something that does not exist, 400 the rest. */
 export interface Open311Failure { status: 400 | 403 | 404; errors: Open311Error[] }

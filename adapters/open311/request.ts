@@ -15,22 +15,33 @@ import { serviceDefinition, serviceList } from './services.js';
 /** A decoded form or query: a repeated name gives an array (the shape @fastify/formbody and fastify's query parser give). */
 export type FormFields = Record<string, string | string[] | undefined>;
 
-/** A form body decoded the way @fastify/formbody decodes it, for callers that hold the raw text. */
+/**
+ * A form body decoded as WHATWG URLSearchParams does (the channel's own body parser uses it): `+` is a space, a
+ * malformed escape stays as written, an escape that is not UTF-8 becomes U+FFFD (which the parser refuses).
+ */
 export function formFields(body: string): FormFields {
   const fields: FormFields = Object.create(null);
   for (const [name, value] of new URLSearchParams(body)) {
     const seen = fields[name];
-    fields[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+    // Pushed, not copied: a body of thousands of one repeated name stays linear.
+    if (seen === undefined) fields[name] = value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else fields[name] = [seen, value];
   }
   return fields;
+}
+
+/** `json`, `XML` → the format; anything else is none Pintu offers. */
+export function formatNamed(extension: string): Format | null {
+  const format = extension.toLowerCase();
+  return (FORMATS as readonly string[]).includes(format) ? (format as Format) : null;
 }
 
 /** `requests.json` → requests, json; the name may itself hold dots (a service code), the format is after the last. */
 export function splitFormat(segment: string): { name: string; format: Format } | null {
   const dot = segment.lastIndexOf('.');
-  const format = segment.slice(dot + 1).toLowerCase();
-  if (dot <= 0 || !(FORMATS as readonly string[]).includes(format)) return null;
-  return { name: segment.slice(0, dot), format: format as Format };
+  const format = formatNamed(segment.slice(dot + 1));
+  return dot > 0 && format ? { name: segment.slice(0, dot), format } : null;
 }
 
 /** The spec: an empty parameter means the same as an absent one. */
