@@ -3,5 +3,6 @@ import type { ChannelAdapter } from '../src/channel.js';
 import { twitterChannel } from './twitter/index.js';
 import { webChannel } from './web/index.js';
 import { smsChannel } from './sms/index.js';
+import { whatsAppChannel } from './whatsapp/index.js';
 
-export const channels: ChannelAdapter[] = [webChannel, smsChannel(), twitterChannel];
+export const channels: ChannelAdapter[] = [webChannel, smsChannel(), twitterChannel, whatsAppChannel];
