@@ -7,19 +7,14 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Complaint } from '../../src/complaint.js';
-import { freePort } from '../../src/redis.js';
 import { sign } from '../../src/signed-http.js';
 import { startAgencySink, type AgencySink } from '../../test/helpers/agency-sink.js';
-import { eventually, keptComplaints, startGateway, type TestGateway } from '../../test/helpers/gateway.js';
-import { createWhatsAppChannel } from './index.js';
-import { signBody, WEBHOOK_PATH } from './signature.js';
-import { startWaSim, type Citizen, type SimChoice, type SimMedia, type SimSent, type WaSim } from './sim/server.js';
+import { eventually, keptComplaints, type TestGateway } from '../../test/helpers/gateway.js';
+import { signBody } from './signature.js';
+import { APP_SECRET, PHONE_NUMBER_ID, startWhatsAppRig, VERIFY_TOKEN, type WhatsAppRig } from './sim/rig.js';
+import type { Citizen, SimChoice, SimMedia, SimSent, WaSim } from './sim/server.js';
 import { WhatsAppStore } from './store.js';
 
-const APP_SECRET = 'pipeline-app-secret-0123456789';
-const VERIFY_TOKEN = 'pipeline-verify-token';
-const ACCESS_TOKEN = 'pipeline-access-token-0123';
-const PHONE_NUMBER_ID = '106540352242922';
 const CITY_SECRET = 'kota-pekalongan-secret-wa1';
 
 interface Case {
@@ -42,9 +37,10 @@ let updates = 0;
 describe('WhatsApp over the Cloud API → agency, and back', () => {
   let sink: AgencySink;
   let city: AgencySink;
+  let rig: WhatsAppRig;
   let sim: WaSim;
   let gw: TestGateway;
-  const hook = () => `${gw.url}${WEBHOOK_PATH}`;
+  const hook = () => rig.hook;
   const sentTo = (c: Citizen): SimSent[] => sim.sent.filter((s) => s.to === replyTo(c));
   const complaintOf = async (messageId: string): Promise<Complaint | undefined> => (await keptComplaints(gw.pintu)).find((c) => c.source.messageId === messageId);
   const metric = async (name: string, labels: Record<string, string>) =>
@@ -66,21 +62,16 @@ describe('WhatsApp over the Cloud API → agency, and back', () => {
 
   beforeAll(async () => {
     [sink, city] = await Promise.all([startAgencySink(), startAgencySink()]);
-    // The fake's port first: the gateway must know the API base, the fake the webhook URL.
-    const simPort = await freePort();
-    const channel = createWhatsAppChannel({
-      WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN, WHATSAPP_APP_SECRET: APP_SECRET, WHATSAPP_ACCESS_TOKEN: ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
-      WHATSAPP_API_BASE_URL: `http://127.0.0.1:${simPort}/v26.0`, WHATSAPP_TEMPLATE_STATUS: 'status_aduan', WHATSAPP_REPLIES_PER_SECOND: '50',
+    rig = await startWhatsAppRig({
+      gatewayEnv: { NATIONAL_WEBHOOK_URL: sink.url, WEBHOOK_SECRET: 'test-national-secret-123' },
+      channelEnv: { WHATSAPP_TEMPLATE_STATUS: 'status_aduan' },
+      sim: { autoStatuses: true },
     });
-    gw = await startGateway({ NATIONAL_WEBHOOK_URL: sink.url, WEBHOOK_SECRET: 'test-national-secret-123' }, { channels: [channel] });
+    ({ gw, sim } = rig);
     const routes = gw.pintu.routes.index().routes;
     await gw.pintu.routes.save([{ ...routes.get('33.75')!, destination: { url: city.url, secret: CITY_SECRET } }]);
-    sim = await startWaSim({
-      port: simPort, appSecret: APP_SECRET, accessToken: ACCESS_TOKEN, phoneNumberId: PHONE_NUMBER_ID, webhookUrl: hook(), autoStatuses: true,
-      retry: { attempts: 6, firstDelayMs: 200, maxDelayMs: 1000, timeoutMs: 5000 },
-    });
   });
-  afterAll(async () => { await sim.close(); await gw.close(); await sink.close(); await city.close(); });
+  afterAll(async () => { await rig.close(); await sink.close(); await city.close(); });
 
   it.each(cases)('$label', async (c) => {
     const citizen: Citizen = c.citizen ? { userId: c.citizen.userId.replace('{n}', `${process.pid}${citizens++}`), name: 'Rahasia' } : nextCitizen('Siti Aminah');
