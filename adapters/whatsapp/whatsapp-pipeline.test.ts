@@ -7,15 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Complaint } from '../../src/complaint.js';
-import { sign } from '../../src/signed-http.js';
 import { startAgencySink, type AgencySink } from '../../test/helpers/agency-sink.js';
 import { eventually, keptComplaints, type TestGateway } from '../../test/helpers/gateway.js';
 import { signBody } from './signature.js';
 import { APP_SECRET, PHONE_NUMBER_ID, startWhatsAppRig, VERIFY_TOKEN, type WhatsAppRig } from './sim/rig.js';
 import type { Citizen, SimChoice, SimMedia, SimSent, WaSim } from './sim/server.js';
-import { WhatsAppStore } from './store.js';
-
-const CITY_SECRET = 'kota-pekalongan-secret-wa1';
 
 interface Case {
   label: string;
@@ -26,13 +22,12 @@ interface Case {
   /** The answer, a pattern with {trackingId}; absent: no answer. */
   reply?: string;
 }
-const cases = JSON.parse(readFileSync(new URL('./cases/pipeline.json', import.meta.url), 'utf8')) as Case[];
+const cases = JSON.parse(readFileSync(new URL('./pipeline-cases.json', import.meta.url), 'utf8')) as Case[];
 
 let citizens = 0;
 /** A fresh citizen per test, so answers and windows never cross tests. */
 const nextCitizen = (name = 'Warga'): Citizen => ({ phone: `62813${String(process.pid % 1000).padStart(3, '0')}${String(citizens++).padStart(5, '0')}`, name });
 const replyTo = (c: Citizen) => c.phone ?? c.userId!;
-let updates = 0;
 
 describe('WhatsApp over the Cloud API → agency, and back', () => {
   let sink: AgencySink;
@@ -45,10 +40,7 @@ describe('WhatsApp over the Cloud API → agency, and back', () => {
   const complaintOf = async (messageId: string): Promise<Complaint | undefined> => (await keptComplaints(gw.pintu)).find((c) => c.source.messageId === messageId);
   const metric = async (name: string, labels: Record<string, string>) =>
     (await gw.pintu.metrics.registry.getSingleMetric(name)!.get()).values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
-  const update = (trackingId: string, body: Record<string, unknown>) => {
-    const raw = JSON.stringify({ updateId: `wa-${process.pid}-${updates++}`, trackingId, ...body });
-    return fetch(`${gw.url}/api/v1/agency/updates`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-pintu-agency': '33.75', 'x-pintu-signature': sign(raw, CITY_SECRET) }, body: raw });
-  };
+  const update = (trackingId: string, body: Record<string, unknown>) => rig.update(trackingId, body);
 
   /** A complaint from `citizen` through the fake, once delivered to the agency; its tracking number. */
   async function complaintFrom(citizen: Citizen, text = 'PekalonganKota jalan rusak di depan pasar'): Promise<string> {
@@ -66,10 +58,9 @@ describe('WhatsApp over the Cloud API → agency, and back', () => {
       gatewayEnv: { NATIONAL_WEBHOOK_URL: sink.url, WEBHOOK_SECRET: 'test-national-secret-123' },
       channelEnv: { WHATSAPP_TEMPLATE_STATUS: 'status_aduan' },
       sim: { autoStatuses: true },
+      cityUrl: city.url,
     });
     ({ gw, sim } = rig);
-    const routes = gw.pintu.routes.index().routes;
-    await gw.pintu.routes.save([{ ...routes.get('33.75')!, destination: { url: city.url, secret: CITY_SECRET } }]);
   });
   afterAll(async () => { await rig.close(); await sink.close(); await city.close(); });
 
@@ -155,7 +146,7 @@ describe('WhatsApp over the Cloud API → agency, and back', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(await complaintOf(wamid)).toBeUndefined();
     expect(sentTo(citizen)).toHaveLength(0);
-    expect(await gw.pintu.redis.get(new WhatsAppStore(gw.pintu.redis, gw.prefix).key('last', citizen.phone!))).toBeNull();
+    expect(await gw.pintu.redis.get(rig.lastKey(citizen.phone!))).toBeNull();
     expect(await metric('pintu_whatsapp_webhook_rejected_total', { reason: 'signature' })).toBeGreaterThanOrEqual(3);
     // The same body signed right is taken.
     expect((await post(signBody(APP_SECRET, body))).status).toBe(200);
@@ -169,6 +160,13 @@ describe('WhatsApp over the Cloud API → agency, and back', () => {
     expect(JSON.parse(wrong.body)).toMatchObject({ error: 'forbidden', fields: { 'hub.verify_token': 'hub.verify_token does not match' } });
     const res = await fetch(`${hook()}?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=42`);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+  });
+
+  it('is documented at /docs (OpenAPI)', async () => {
+    const { paths } = await (await fetch(`${gw.url}/docs/json`)).json() as { paths: Record<string, Record<string, { summary?: string; tags?: string[] }>> };
+    const webhook = paths['/api/v1/whatsapp/webhook']!;
+    expect(webhook.get).toMatchObject({ summary: expect.stringContaining('verification'), tags: ['whatsapp'] });
+    expect(webhook.post).toMatchObject({ summary: expect.stringContaining('X-Hub-Signature-256'), tags: ['whatsapp'] });
   });
 
   it('counts delivery reports on our messages, never as complaints; a failed one by its failure class', async () => {
@@ -192,9 +190,7 @@ describe('WhatsApp over the Cloud API → agency, and back', () => {
   });
 
   describe('agency updates reach the citizen on WhatsApp', () => {
-    const store = () => new WhatsAppStore(gw.pintu.redis, gw.prefix);
-    /** The citizen last wrote `hours` ago, as far as every gateway knows. */
-    const lastWrote = (c: Citizen, hours: number) => gw.pintu.redis.set(store().key('last', replyTo(c)), String(Date.now() - hours * 3600_000), 'PX', 3600_000);
+    const lastWrote = (c: Citizen, hours: number) => rig.lastWrote(replyTo(c), hours);
 
     it('as free text within 24 hours of the citizen’s last message', async () => {
       const citizen = nextCitizen();
@@ -215,7 +211,7 @@ describe('WhatsApp over the Cloud API → agency, and back', () => {
       // A citizen who writes again opens the window again.
       await sim.sendText(citizen, `CEK ${trackingId}`).delivered;
       await eventually(() => sentTo(citizen).length === 3);
-      expect(Number(await gw.pintu.redis.get(store().key('last', replyTo(citizen))))).toBeGreaterThan(Date.now() - 60_000);
+      expect(Number(await gw.pintu.redis.get(rig.lastKey(replyTo(citizen))))).toBeGreaterThan(Date.now() - 60_000);
     });
 
     it('as the template when WhatsApp refuses the free text at once (131047), and the window is closed from then on', async () => {
@@ -225,7 +221,7 @@ describe('WhatsApp over the Cloud API → agency, and back', () => {
       expect((await update(trackingId, { status: 'ditindaklanjuti', note: 'Dijadwalkan minggu depan.' })).status).toBe(200);
       const [, notice] = await eventually(() => sentTo(citizen).length === 2 && sentTo(citizen));
       expect(notice).toMatchObject({ type: 'template', template: { parameters: [trackingId, 'Ditindaklanjuti', 'Dijadwalkan minggu depan.'] } });
-      expect(await gw.pintu.redis.get(store().key('last', replyTo(citizen)))).toBeNull();
+      expect(await gw.pintu.redis.get(rig.lastKey(replyTo(citizen)))).toBeNull();
       expect((await update(trackingId, { status: 'selesai' })).status).toBe(200);
       const [, , next] = await eventually(() => sentTo(citizen).length === 3 && sentTo(citizen));
       expect(next).toMatchObject({ type: 'template', template: { parameters: [trackingId, 'Selesai', '-'] } });

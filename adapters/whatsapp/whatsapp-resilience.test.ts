@@ -8,13 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startLocalRedis, type LocalRedis } from '../../src/redis.js';
-import { sign } from '../../src/signed-http.js';
 import { startAgencySink, type AgencySink } from '../../test/helpers/agency-sink.js';
 import { eventually, keptComplaints, startGateway } from '../../test/helpers/gateway.js';
 import { createWhatsAppChannel } from './index.js';
 import { WEBHOOK_PATH } from './signature.js';
 import { startWhatsAppRig, VERIFY_TOKEN, type WhatsAppRig } from './sim/rig.js';
-import { WhatsAppStore } from './store.js';
 
 let citizens = 0;
 const nextCitizen = () => ({ phone: `62814${String(process.pid % 1000).padStart(3, '0')}${String(citizens++).padStart(5, '0')}`, name: 'Warga' });
@@ -72,14 +70,11 @@ describe('without its settings', () => {
 });
 
 describe('without a template', () => {
-  const CITY_SECRET = 'kota-pekalongan-secret-wa2';
   let city: AgencySink;
   let rig: WhatsAppRig;
   beforeAll(async () => {
     city = await startAgencySink();
-    rig = await startWhatsAppRig();
-    const routes = rig.gw.pintu.routes.index().routes;
-    await rig.gw.pintu.routes.save([{ ...routes.get('33.75')!, destination: { url: city.url, secret: CITY_SECRET } }]);
+    rig = await startWhatsAppRig({ cityUrl: city.url });
   });
   afterAll(async () => { await rig.close(); await city.close(); });
 
@@ -90,10 +85,8 @@ describe('without a template', () => {
     await posted.delivered;
     const { trackingId } = await eventually(async () => (await keptComplaints(gw.pintu)).find((c) => c.source.messageId === posted.messageId));
     await eventually(async () => (await gw.pintu.status.get(trackingId))?.status === 'delivered' && sim.sent.some((s) => s.to === citizen.phone));
-    await gw.pintu.redis.set(new WhatsAppStore(gw.pintu.redis, gw.prefix).key('last', citizen.phone), String(Date.now() - 25 * 3600_000), 'PX', 3600_000);
-    const raw = JSON.stringify({ updateId: `wa-none-${trackingId}`, trackingId, status: 'selesai' });
-    const res = await fetch(`${gw.url}/api/v1/agency/updates`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-pintu-agency': '33.75', 'x-pintu-signature': sign(raw, CITY_SECRET) }, body: raw });
-    expect(res.status).toBe(200);
+    await rig.lastWrote(citizen.phone, 25);
+    expect((await rig.update(trackingId, { status: 'selesai' })).status).toBe(200);
     const queue = gw.pintu.replies.replyQueue('whatsapp');
     const failed = await eventually(async () => (await queue.getFailed()).find((j) => j.data.params?.trackingId === trackingId));
     expect(failed.failedReason).toContain('WHATSAPP_TEMPLATE_STATUS is not set');
