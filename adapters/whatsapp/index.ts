@@ -38,8 +38,7 @@ export function createWhatsAppChannel(env: NodeJS.ProcessEnv = process.env): Omi
       const c = settings();
       const { logger } = pintu;
       const off = whatsAppOffReason(c);
-      const credentials = credentialsOf(c);
-      if (off || !credentials) {
+      if (off) {
         logger.info(off);
         return null;
       }
@@ -49,7 +48,7 @@ export function createWhatsAppChannel(env: NodeJS.ProcessEnv = process.env): Omi
       const workerConnection = connectRedis(pintu.redisUrl, 'worker');
       workerConnection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error (WhatsApp replies)'));
       pintu.replies.register(whatsAppSender({
-        client: createWhatsAppSender(credentials), config: c,
+        client: createWhatsAppSender(credentialsOf(c)!), config: c,
         store: new WhatsAppStore(pintu.redis, pintu.config.PINTU_PREFIX), metrics: whatsAppMetrics(pintu.metrics),
       }), workerConnection);
       logger.info({ api: c.WHATSAPP_API_BASE_URL, template: c.WHATSAPP_TEMPLATE_STATUS ?? null, repliesPerSecond: c.WHATSAPP_REPLIES_PER_SECOND }, 'WhatsApp channel on');

@@ -28,6 +28,8 @@ let citizens = 0;
 /** A fresh citizen per test, so answers and windows never cross tests. */
 const nextCitizen = (name = 'Warga'): Citizen => ({ phone: `62813${String(process.pid % 1000).padStart(3, '0')}${String(citizens++).padStart(5, '0')}`, name });
 const replyTo = (c: Citizen) => c.phone ?? c.userId!;
+/** The template's last two parameters: the agency, and when it was sent in WIB (`2 Des 2026, 14.05 WIB`). */
+const BY_CITY_NOW = ['Kota Pekalongan', expect.stringMatching(/^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}\.\d{2} WIB$/)];
 
 describe('WhatsApp over the Cloud API → agency, and back', () => {
   let sink: AgencySink;
@@ -56,7 +58,8 @@ describe('WhatsApp over the Cloud API → agency, and back', () => {
     [sink, city] = await Promise.all([startAgencySink(), startAgencySink()]);
     rig = await startWhatsAppRig({
       gatewayEnv: { NATIONAL_WEBHOOK_URL: sink.url, WEBHOOK_SECRET: 'test-national-secret-123' },
-      channelEnv: { WHATSAPP_TEMPLATE_STATUS: 'status_aduan' },
+      // Every field a template may take, the agency and the time last.
+      channelEnv: { WHATSAPP_TEMPLATE_STATUS: 'status_aduan', WHATSAPP_TEMPLATE_STATUS_PARAMS: 'trackingId,status,note,region,updatedAt' },
       sim: { autoStatuses: true },
       cityUrl: city.url,
     });
@@ -207,7 +210,7 @@ describe('WhatsApp over the Cloud API → agency, and back', () => {
       await lastWrote(citizen, 25);
       expect((await update(trackingId, { status: 'selesai', note: 'Pipa sudah diganti.\nAir kembali jernih.' })).status).toBe(200);
       const [, notice] = await eventually(() => sentTo(citizen).length === 2 && sentTo(citizen));
-      expect(notice).toMatchObject({ type: 'template', template: { name: 'status_aduan', language: 'id', parameters: [trackingId, 'Selesai', 'Pipa sudah diganti. Air kembali jernih.'] } });
+      expect(notice).toMatchObject({ type: 'template', template: { name: 'status_aduan', language: 'id', parameters: [trackingId, 'Selesai', 'Pipa sudah diganti. Air kembali jernih.', ...BY_CITY_NOW] } });
       // A citizen who writes again opens the window again.
       await sim.sendText(citizen, `CEK ${trackingId}`).delivered;
       await eventually(() => sentTo(citizen).length === 3);
@@ -220,11 +223,11 @@ describe('WhatsApp over the Cloud API → agency, and back', () => {
       sim.failNext(1, { status: 400, code: 131047, message: 'Re-engagement message' });
       expect((await update(trackingId, { status: 'ditindaklanjuti', note: 'Dijadwalkan minggu depan.' })).status).toBe(200);
       const [, notice] = await eventually(() => sentTo(citizen).length === 2 && sentTo(citizen));
-      expect(notice).toMatchObject({ type: 'template', template: { parameters: [trackingId, 'Ditindaklanjuti', 'Dijadwalkan minggu depan.'] } });
+      expect(notice).toMatchObject({ type: 'template', template: { parameters: [trackingId, 'Ditindaklanjuti', 'Dijadwalkan minggu depan.', ...BY_CITY_NOW] } });
       expect(await gw.pintu.redis.get(rig.lastKey(replyTo(citizen)))).toBeNull();
       expect((await update(trackingId, { status: 'selesai' })).status).toBe(200);
       const [, , next] = await eventually(() => sentTo(citizen).length === 3 && sentTo(citizen));
-      expect(next).toMatchObject({ type: 'template', template: { parameters: [trackingId, 'Selesai', '-'] } });
+      expect(next).toMatchObject({ type: 'template', template: { parameters: [trackingId, 'Selesai', '-', ...BY_CITY_NOW] } });
     });
 
     it('again as the template when WhatsApp accepts the free text and reports it failed later (131047)', async () => {
@@ -242,7 +245,7 @@ describe('WhatsApp over the Cloud API → agency, and back', () => {
       expect((await update(trackingId, { status: 'ditindaklanjuti', note: 'Tim sudah meninjau.' })).status).toBe(200);
       const sent = await eventually(() => sentTo(citizen).length === 3 && sentTo(citizen));
       expect(sent.map((s) => [s.type, s.windowClosed])).toEqual([['text', true], ['text', true], ['template', false]]);
-      expect(sent[2]!.template!.parameters).toEqual([trackingId, 'Ditindaklanjuti', 'Tim sudah meninjau.']);
+      expect(sent[2]!.template!.parameters).toEqual([trackingId, 'Ditindaklanjuti', 'Tim sudah meninjau.', ...BY_CITY_NOW]);
       // Both refusals are counted; only the notification had a template to fall back on.
       await eventually(async () => (await metric('pintu_whatsapp_failed_replies_total', { reason: 'outside-window' })) >= failedBefore + 2);
       await new Promise((r) => setTimeout(r, 500));
