@@ -4,5 +4,6 @@ import { twitterChannel } from './twitter/index.js';
 import { webChannel } from './web/index.js';
 import { smsChannel } from './sms/index.js';
 import { open311Channel } from './open311/index.js';
+import { whatsAppChannel } from './whatsapp/index.js';
 
-export const channels: ChannelAdapter[] = [webChannel, smsChannel(), twitterChannel, open311Channel];
+export const channels: ChannelAdapter[] = [webChannel, smsChannel(), twitterChannel, whatsAppChannel, open311Channel];

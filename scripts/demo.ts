@@ -1,9 +1,10 @@
 /**
  * `npm run demo` — the whole product on one laptop, in one terminal: the gateway (`pintu all`, with its
- * own local redis-server as `npm start` has), the SMSC simulator, the fake X API and a local agency inbox,
- * then a scripted tour of every channel, then it stays up for you to try more. Ctrl-C stops everything.
+ * own local redis-server as `npm start` has), the SMSC simulator, the fake X API, the fake WhatsApp Cloud API
+ * and a local agency inbox, then a scripted tour of every channel, then it stays up for you to try more.
+ * Ctrl-C stops everything.
  *
- *   npm run demo                     tour, then stay up (default ports 3000, 2775/2776, 4780; free ones when taken)
+ *   npm run demo                     tour, then stay up (default ports 3000, 2775/2776, 4780, 4790; free ones when taken)
  *   npm run demo -- --tour-only      tour, then stop: exit 1 when any step did not turn out as expected
  *   npm run demo -- --any-ports      free ports instead of the defaults
  */
@@ -23,6 +24,8 @@ import { Smsc } from '../adapters/sms/sim/smsc.js';
 import { startXSim, type XSim } from '../adapters/twitter/sim/server.js';
 import { newOpen311ApiKey } from '../adapters/open311/keys.js';
 import { XMLParser } from 'fast-xml-parser';
+import { WEBHOOK_PATH as WHATSAPP_WEBHOOK_PATH } from '../adapters/whatsapp/signature.js';
+import { startWaSim, type WaSim } from '../adapters/whatsapp/sim/server.js';
 import { newAdminToken } from '../src/admin/tokens.js';
 import { Complaint } from '../src/complaint.js';
 import { toE164 } from '../src/phone.js';
@@ -35,7 +38,7 @@ const { values: flags } = parseArgs({ options: { 'tour-only': { type: 'boolean',
 
 // ---- output: one prefix (and, on a terminal, one colour) per part ----
 
-const COLOURS = { demo: 1, pintu: 36, smsc: 33, 'x-api': 35, inbox: 32, tour: 34 } as const;
+const COLOURS = { demo: 1, pintu: 36, smsc: 33, 'x-api': 35, 'wa-api': 92, inbox: 32, tour: 34 } as const;
 type Part = keyof typeof COLOURS;
 const colour = process.stdout.isTTY;
 function say(part: Part, line: string): void {
@@ -148,11 +151,14 @@ function startGateway(env: NodeJS.ProcessEnv): { child: ChildProcess; exited: Pr
 /** A civic-reporting app speaking Open311 GeoReport v2, with its own API key (the gateway gets the entry). */
 const CIVIC_APP = newOpen311ApiKey('lapor-warga');
 
-interface Parts { smsc: Smsc; xsim: XSim; inbox: Awaited<ReturnType<typeof startAgencyInbox>>; gatewayUrl: string }
+interface Parts { smsc: Smsc; xsim: XSim; wasim: WaSim; inbox: Awaited<ReturnType<typeof startAgencyInbox>>; gatewayUrl: string }
+
+/** The citizen who writes on WhatsApp (a WhatsApp id: the number in international digits). */
+const SITI = { phone: '6281234567890', name: 'Siti Aminah' };
 
 const LONG_SMS_BODY = 'banjir setinggi lutut di Jl Hayam Wuruk sejak pagi 🌧️ saluran tersumbat sampah, air masuk ke rumah warga 😡 anak-anak tidak bisa sekolah, mohon segera dikeruk 🙏 terima kasih';
 
-function tourSteps({ smsc, xsim, inbox, gatewayUrl }: Parts) {
+function tourSteps({ smsc, xsim, wasim, inbox, gatewayUrl }: Parts) {
   const [pekalongan, jawaTengah] = AGENCIES as [Agency, Agency, Agency];
   /** Deliver MO PDUs as the SMSC does and wait for the reply SMS to that citizen. */
   const sms = async (from: string, pdus: Array<Record<string, unknown>>): Promise<string> => {
@@ -190,12 +196,15 @@ function tourSteps({ smsc, xsim, inbox, gatewayUrl }: Parts) {
   /** The next SMS to a citizen after `before` of them, the way they receive it. */
   const nextSmsTo = (from: string, before: number) => until(`SMS to ${from}`, () => smsc.mt.filter((m) => m.to === toE164(from)!.slice(1))[before]).then((m) => m.text);
   const smsCount = (from: string) => smsc.mt.filter((m) => m.to === toE164(from)!.slice(1)).length;
+  /** The next WhatsApp message the gateway sent the citizen after `before` of them, as the fake Cloud API recorded it. */
+  const nextWhatsAppTo = (before: number) => until(`WhatsApp message to ${SITI.phone}`, () => wasim.sent.filter((m) => m.to === SITI.phone)[before]);
   const went = (d: InboxDelivery) => `went to ${d.complaint.region.name} (${d.complaint.region.code}, match ${d.complaint.region.matchType}), delivered to the inbox of ${d.agency}, signature valid`;
 
   let firstTrackingId = '';
   let longTrackingId = '';
   let xTrackingId = '';
   let xTweet = '';
+  let waTrackingId = '';
   return [
     {
       title: 'SMS 081234567890 → 1708: "PekalonganKota jalan rusak di depan pasar"',
@@ -266,6 +275,19 @@ function tourSteps({ smsc, xsim, inbox, gatewayUrl }: Parts) {
       },
     },
     {
+      title: 'WhatsApp from Siti (+62 812-3456-7890): a photo with the caption "PekalonganKota air PDAM keruh sejak kemarin"',
+      async run() {
+        const before = wasim.sent.filter((m) => m.to === SITI.phone).length;
+        const report = await wasim.sendMedia(SITI, { kind: 'image', caption: 'PekalonganKota air PDAM keruh sejak kemarin', id: '1013859600285441' }).delivered;
+        if (!report.delivered) throw new Error(`the gateway did not take the webhook: ${JSON.stringify(report.attempts)}`);
+        const reply = await nextWhatsAppTo(before);
+        const d = await delivered(reply.text ?? '', '33.75');
+        waTrackingId = d.complaint.trackingId;
+        const [photo] = d.complaint.attachments;
+        return [went(d), `attachment: ${photo && 'ref' in photo ? photo.ref : '?'} (${photo?.mediaType}), the media id for the agency to fetch`, `reply on WhatsApp: ${quote(reply.text ?? '')}`];
+      },
+    },
+    {
       title: 'web form at / : region Kota Semarang, "antrean KTP elektronik mengular sejak pagi"',
       async run() {
         // As a browser does: load the form (it carries a submission id), post it, follow the redirect.
@@ -320,6 +342,19 @@ function tourSteps({ smsc, xsim, inbox, gatewayUrl }: Parts) {
       },
     },
     {
+      get title() { return `Kota Pekalongan answers the WhatsApp complaint (${waTrackingId}): ditindaklanjuti`; },
+      async run() {
+        const before = wasim.sent.filter((m) => m.to === SITI.phone).length;
+        await answer(pekalongan, waTrackingId, 'ditindaklanjuti', 'Petugas PDAM sudah memeriksa pipa di lokasi.');
+        const notice = await nextWhatsAppTo(before);
+        if (notice.type !== 'text') throw new Error(`within 24 hours of Siti's message: expected free text, got a ${notice.type}`);
+        return [
+          `WhatsApp to the citizen, free text (she wrote within 24 hours): ${quote(notice.text ?? '')}`,
+          'after 24 hours without a message from her, the same news would go as the approved template (WHATSAPP_TEMPLATE_STATUS=status_aduan)',
+        ];
+      },
+    },
+    {
       title: 'civic app "lapor-warga" → POST /open311/v2/requests.json (Open311 GeoReport v2): jurisdiction_id=PekalonganKota, "trotoar ambles di depan SD Negeri 3"',
       async run() {
         const form = new URLSearchParams({ api_key: CIVIC_APP.key, service_code: 'pengaduan-umum', jurisdiction_id: 'PekalonganKota', description: 'trotoar ambles di depan SD Negeri 3', first_name: 'Rina', email: 'rina@example.org' });
@@ -359,7 +394,7 @@ async function runTour(parts: Parts): Promise<number> {
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pintu-demo-'));
-  const [gatewayPort, smppPort, controlPort, xPort] = await Promise.all([portFor(3000), portFor(2775), portFor(2776), portFor(4780)]);
+  const [gatewayPort, smppPort, controlPort, xPort, waPort] = await Promise.all([portFor(3000), portFor(2775), portFor(2776), portFor(4780), portFor(4790)]);
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const cleanups: Array<() => Promise<unknown>> = [async () => rmSync(dataDir, { recursive: true, force: true })];
   let gateway: ReturnType<typeof startGateway> | undefined;
@@ -384,7 +419,7 @@ async function main(): Promise<void> {
   process.once('exit', () => { if (gateway && running(gateway.child)) killGroup(gateway.child); });
 
   try {
-    say('demo', `Pintu demo: the gateway, its own redis-server, an SMSC, a fake X API and agency inboxes on this machine (data in ${dataDir}, removed on exit)`);
+    say('demo', `Pintu demo: the gateway, its own redis-server, an SMSC, a fake X API, a fake WhatsApp Cloud API and agency inboxes on this machine (data in ${dataDir}, removed on exit)`);
     const inbox = await startAgencyInbox();
     cleanups.push(inbox.close);
     say('inbox', `agency inboxes: ${AGENCIES.map((agency) => `${agency.name} ${inbox.urlOf(agency)}`).join(', ')}`);
@@ -407,6 +442,16 @@ async function main(): Promise<void> {
     }, 200);
     cleanups.push(async () => clearInterval(showPosts));
 
+    // The fake Cloud API with wa-sim's development values (so `npm run wa-sim -- …` works against it): it signs
+    // webhooks to the gateway as Meta does, reports sent/delivered on each message, and prints what Pintu sends.
+    const wa = { appSecret: 'wa-sim-app-secret-not-for-production', verifyToken: 'wa-sim-verify-token', accessToken: 'wa-sim-access-token' };
+    const wasim = await startWaSim({
+      port: waPort, appSecret: wa.appSecret, accessToken: wa.accessToken, webhookUrl: `${gatewayUrl}${WHATSAPP_WEBHOOK_PATH}`,
+      autoStatuses: true, print: (line) => say('wa-api', line),
+    });
+    cleanups.push(wasim.close);
+    say('wa-api', `fake WhatsApp Cloud API on ${wasim.url}, phone number id ${wasim.phoneNumberId}; webhooks to ${gatewayUrl}${WHATSAPP_WEBHOOK_PATH}`);
+
     const { token, entry } = newAdminToken('demo', 'admin');
     // Only PATH and HOME from the caller: a developer's own Pintu settings (a real X token, SMPP_BIND…) must not bend the demo.
     gateway = startGateway({
@@ -418,6 +463,8 @@ async function main(): Promise<void> {
       SMPP_URL: smsc.url,
       TWITTER_API_BASE_URL: xsim.url, TWITTER_BEARER_TOKEN: 'demo', TWITTER_POLL_INTERVAL_MS: '1000', TWITTER_REPLIES_PER_SECOND: '5',
       TWITTER_APP_KEY: 'demo', TWITTER_APP_SECRET: 'demo', TWITTER_ACCESS_TOKEN: 'demo', TWITTER_ACCESS_SECRET: 'demo',
+      WHATSAPP_API_BASE_URL: wasim.apiBaseUrl, WHATSAPP_PHONE_NUMBER_ID: wasim.phoneNumberId, WHATSAPP_APP_SECRET: wa.appSecret,
+      WHATSAPP_VERIFY_TOKEN: wa.verifyToken, WHATSAPP_ACCESS_TOKEN: wa.accessToken, WHATSAPP_TEMPLATE_STATUS: 'status_aduan',
     });
     say('demo', `gateway: pintu all, pid ${gateway.child.pid}`);
     void gateway.exited.then((code) => { if (!stopping) { say('demo', `the gateway exited (code ${code})`); void stop(1); } });
@@ -434,11 +481,12 @@ async function main(): Promise<void> {
     }
     say('demo', 'admin API: Kota Pekalongan (33.75) and Provinsi Jawa Tengah (33) now deliver to their own inboxes; everything else goes to the national desk');
 
-    const failed = await runTour({ smsc, xsim, inbox, gatewayUrl });
+    const failed = await runTour({ smsc, xsim, wasim, inbox, gatewayUrl });
     if (flags['tour-only']) return void stop(failed ? 1 : 0);
 
     const sms = controlPort !== 2776 ? `npm run smsc-sim -- --http ${controlPort}` : 'npm run smsc-sim --';
     const x = xPort === 4780 ? 'npm run x-sim --' : `X_SIM_PORT=${xPort} npm run x-sim --`;
+    const whatsapp = waPort === 4790 ? 'npm run wa-sim --' : `WA_SIM_PORT=${waPort} npm run wa-sim --`;
     say('demo', `ready — everything keeps running until Ctrl-C:
     citizen form      ${gatewayUrl}/
     admin UI          ${gatewayUrl}/admin   (one-time demo admin token: ${token})
@@ -450,7 +498,10 @@ async function main(): Promise<void> {
     ${x} mention --from budi "PekalonganKota lampu jalan mati"
     ${x} mention --from sari "sampah menumpuk #SemarangKota"
     ${x} posts
-  answers to SMS show up here as [smsc] MT lines; every delivered complaint as an [inbox] line.`);
+    ${whatsapp} location --from 6281234567891 --lat=-6.8898 --lon 109.6746 --name "Pasar Banjarsari"
+    ${whatsapp} text --from 6281234567891 --name Rina "PekalonganKota got mampet di depan pasar"
+    ${whatsapp} sent
+  answers to SMS show up here as [smsc] MT lines, WhatsApp messages as [wa-api] lines; every delivered complaint as an [inbox] line.`);
   } catch (err) {
     say('demo', `FAILED: ${(err as Error).message}`);
     await stop(1);

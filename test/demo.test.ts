@@ -53,7 +53,7 @@ describe.concurrent('npm run demo', () => {
     const run = demo(['--tour-only'], context);
     expect(await run.exit, run.output.text).toEqual({ code: 0, signal: null });
     const out = run.output.text;
-    expect(out).toContain('all 13 steps passed');
+    expect(out).toContain('all 15 steps passed');
     expect(out).not.toContain('✗');
     // Where each complaint went, and what each citizen was told.
     for (const outcome of [
@@ -65,6 +65,8 @@ describe.concurrent('npm run demo', () => {
       /✓ reply SMS: "Aduan [0-9A-Z]{8}: sudah diterima instansi ke Kota Pekalongan\."/,
       /✓ reply on X: "Aduan Anda diterima\. No\. lacak: [0-9A-Z]{8}\. Diteruskan ke Kota Pekalongan/,
       /✓ went to Kota Bandung \(32\.73, match exact\)/,
+      /✓ attachment: whatsapp-media:1013859600285441 \(image\/jpeg\)/,
+      /✓ reply on WhatsApp: "Aduan Anda diterima\. No\. lacak: [0-9A-Z]{8}\. Diteruskan ke Kota Pekalongan/,
       /✓ went to Kota Semarang \(33\.74, match exact\), delivered to the inbox of Provinsi Jawa Tengah/,
       /✓ page \/aduan\/[0-9A-Z]{8}: "Status aduan Anda Nomor lacak Anda: [0-9A-Z]{8} Status: /,
       // The way back: the agencies answer, the citizens hear it on their own channel, one complaint goes on to the province.
@@ -75,11 +77,13 @@ describe.concurrent('npm run demo', () => {
       /✓ re-routed to Provinsi Jawa Tengah's inbox, saying it came from Kota Pekalongan/,
       /✓ SMS to the citizen: "LAPOR! [0-9A-Z]{8}: aduan Anda dialihkan ke Provinsi Jawa Tengah karena bukan wewenang Kota Pekalongan/,
       /✓ timeline: received → delivered \(Kota Pekalongan\) → bukan_wewenang \(Kota Pekalongan → Provinsi Jawa Tengah\) → delivered \(Provinsi Jawa Tengah\)/,
+      /✓ WhatsApp to the citizen, free text \(she wrote within 24 hours\): "LAPOR! [0-9A-Z]{8}: aduan Anda sedang ditindaklanjuti oleh Kota Pekalongan\. Catatan: /,
       // A civic app over Open311: the answer, then the status it reads back once the agency answered.
       /✓ answer: "\[\{\\"service_request_id\\":\\"[0-9A-Z]{8}\\",\\"service_notice\\":/,
       /✓ GET \/open311\/v2\/requests\/[0-9A-Z]{8}\.xml: status closed, status_notes "Trotoar sudah dicor ulang\."/,
     ]) expect(out).toMatch(outcome);
-    expect(out.match(/\[inbox\] +.* ← (sms|twitter|web|open311) [0-9A-Z]{8} for .*, signature valid/g)).toHaveLength(9);
+    expect(out.match(/\[inbox\] +.* ← (sms|twitter|web|whatsapp|open311) [0-9A-Z]{8} for .*, signature valid/g)).toHaveLength(10);
+    expect(out).toMatch(/\[pintu\] +WhatsApp channel on /);
     expect(out).toContain('[demo]   stopped');
     await expectNothingLeft(run);
   }, 60_000);
@@ -98,11 +102,15 @@ describe.concurrent('npm run demo', () => {
     const command = (pattern: RegExp) => pattern.exec(out)?.[0].trim();
     const smsCommand = command(/^ +npm run smsc-sim -- --http \d+ send .*$/m);
     const mentionCommand = command(/^ +X_SIM_PORT=\d+ npm run x-sim -- mention --from budi .*$/m);
-    expect(smsCommand).toBeDefined();
-    expect(mentionCommand).toBeDefined();
-    for (const line of [smsCommand!, mentionCommand!]) await shell(line); // rejects, with its output, unless it exits 0
+    const locationCommand = command(/^ +WA_SIM_PORT=\d+ npm run wa-sim -- location .*$/m);
+    const whatsAppCommand = command(/^ +WA_SIM_PORT=\d+ npm run wa-sim -- text .*$/m);
+    for (const line of [smsCommand, mentionCommand, locationCommand, whatsAppCommand]) expect(line).toBeDefined();
+    // The location first: the WhatsApp complaint after it carries it.
+    for (const line of [smsCommand!, mentionCommand!, locationCommand!, whatsAppCommand!]) await shell(line); // rejects, with its output, unless it exits 0
     await eventually(() => /\[inbox\] +Kota Pekalongan ← sms [0-9A-Z]{8} .*"jalan berlubang di depan sekolah"/.test(run.output.text)
-      && /\[inbox\] +Kota Pekalongan ← twitter [0-9A-Z]{8} .*"lampu jalan mati"/.test(run.output.text), 20_000, 100);
+      && /\[inbox\] +Kota Pekalongan ← twitter [0-9A-Z]{8} .*"lampu jalan mati"/.test(run.output.text)
+      && /\[inbox\] +Kota Pekalongan ← whatsapp [0-9A-Z]{8} .*"got mampet di depan pasar"/.test(run.output.text)
+      && /\[wa-api\] +→ 6281234567891: Aduan Anda diterima\. No\. lacak: /.test(run.output.text), 20_000, 100);
 
     process.kill(-run.child.pid!, 'SIGINT');
     // npm ends itself with the signal it got (a shell shows 130); the demo under it stops in order.

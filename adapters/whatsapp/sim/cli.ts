@@ -2,7 +2,7 @@
  * `npm run wa-sim`                                  start the fake Cloud API (WA_SIM_PORT, default 4790)
  * `npm run wa-sim -- text --from 6281234567890 [--name "Siti"] TEXT...`   a citizen writes (signed webhook to Pintu)
  * `npm run wa-sim -- media --from … --kind image [--caption TEXT] [--filename F]`
- * `npm run wa-sim -- location --from … --lat -6.88 --lon 109.67 [--name N] [--address A]`
+ * `npm run wa-sim -- location --from … --lat=-6.88 --lon 109.67 [--name N] [--address A]`
  * `npm run wa-sim -- choice --from … --id ID --title TITLE [--list]`   a reply-button (or list) choice
  * `npm run wa-sim -- fail [STATUS] [COUNT] [CODE] [RETRY_AFTER_SECONDS]`  the next API calls fail (429 by default)
  * `npm run wa-sim -- verify [--token T] [--url U]`   the GET handshake against Pintu
@@ -68,7 +68,7 @@ A citizen writes:   npm run wa-sim -- text --from 6281234567890 --name Siti "Pek
     case 'media':
       return print(await control('/sim/media', { from, media: { kind: values.kind, ...(values.caption !== undefined && { caption: values.caption }), ...(values.filename && { filename: values.filename }) } }));
     case 'location':
-      if (values.lat === undefined || values.lon === undefined) throw new Error('usage: npm run wa-sim -- location --from NUMBER --lat LAT --lon LON [--name N] [--address A]');
+      if (values.lat === undefined || values.lon === undefined) throw new Error('usage: npm run wa-sim -- location --from NUMBER --lat=LAT --lon=LON [--name N] [--address A]');
       return print(await control('/sim/location', { from, location: { lat: Number(values.lat), lon: Number(values.lon), ...(values.name && { name: values.name }), ...(values.address && { address: values.address }) } }));
     case 'choice':
       if (!values.id || !values.title) throw new Error('usage: npm run wa-sim -- choice --from NUMBER --id ID --title TITLE [--list]');
