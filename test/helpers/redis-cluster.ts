@@ -8,29 +8,42 @@ import { freePort } from '../../src/redis.js';
 
 export interface LocalCluster { nodes: Array<{ host: string; port: number }>; url: string; stop(): Promise<void> }
 
-async function waitForPing(port: number): Promise<void> {
+async function waitForPing(port: number, child: ChildProcess): Promise<boolean> {
   const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on('error', () => {});
-  for (let i = 0; i < 100; i++) {
-    try { await probe.connect(); await probe.ping(); probe.disconnect(); return; } catch { probe.disconnect(); await new Promise((r) => setTimeout(r, 50)); }
+  // Generous: a busy machine starts redis-server slowly.
+  for (let i = 0; i < 400 && child.exitCode === null; i++) {
+    try {
+      await probe.connect();
+      // Ours, not another test's server that took the port first.
+      const ours = (await probe.info('server')).includes(`process_id:${child.pid}\r`);
+      probe.disconnect();
+      return ours;
+    } catch { probe.disconnect(); await new Promise((r) => setTimeout(r, 50)); }
   }
-  throw new Error(`redis-server on ${port} did not start`);
+  return false;
+}
+
+/** One cluster node on a free port; another port when that one (or its bus port, +10000) was taken meanwhile. */
+async function startNode(dir: string): Promise<{ port: number; child: ChildProcess }> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    // Cluster bus port = port + 10000: pick ports whose bus port is in range too (below 55535).
+    let port = await freePort();
+    while (port > 55_000) port = await freePort();
+    const nodeDir = join(dir, String(port));
+    mkdirSync(nodeDir);
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', '--appendonly', 'yes', '--save', '', '--dir', nodeDir], { stdio: 'ignore' });
+    if (await waitForPing(port, child)) return { port, child };
+    child.kill('SIGKILL');
+  }
+  throw new Error('redis-server did not start as a cluster node in 5 attempts');
 }
 
 export async function startLocalCluster(masters = 3): Promise<LocalCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'pintu-cluster-'));
-  const ports: number[] = [];
-  const children: ChildProcess[] = [];
-  for (let i = 0; i < masters; i++) {
-    // Cluster bus port = port + 10000: pick ports whose bus port is free too (below 55535).
-    let port = await freePort();
-    while (port > 55_000) port = await freePort();
-    ports.push(port);
-    const nodeDir = join(dir, String(port));
-    mkdirSync(nodeDir);
-    children.push(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', '--appendonly', 'yes', '--save', '', '--dir', nodeDir], { stdio: 'ignore' }));
-  }
-  await Promise.all(ports.map(waitForPing));
+  const started = await Promise.all(Array.from({ length: masters }, () => startNode(dir)));
+  const ports = started.map((s) => s.port);
+  const children = started.map((s) => s.child);
   const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
   if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
   // Wait until every node agrees the cluster is ok.
