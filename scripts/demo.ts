@@ -71,18 +71,22 @@ async function until<T>(what: string, check: () => T | undefined | null | false 
 
 interface Agency { code: string; name: string; secret: string }
 interface InboxDelivery { agency: string; complaint: Complaint; signatureValid: boolean; reroutedFrom?: { from: { name: string }; note?: string } }
+interface InboxEscalation { agency: string; complaint: Complaint; signatureValid: boolean; idempotencyKey: string; escalation: { stage: string; overdueSince: string; from: { code: string; name: string } } }
 
 /** The agencies whose webhooks the demo sets (the national desk's is `NATIONAL_WEBHOOK_URL`), each with its own signing secret. */
 const AGENCIES: Agency[] = [
   { code: '33.75', name: 'Kota Pekalongan', secret: 'demo-kota-pekalongan-secret' },
   { code: '33', name: 'Provinsi Jawa Tengah', secret: 'demo-jawa-tengah-secret' },
   { code: 'national', name: 'the national desk', secret: 'demo-national-desk-secret' },
+  // Never answers: its complaints pass the first-response deadline and go up to the province.
+  { code: '33.26', name: 'Kabupaten Pekalongan', secret: 'demo-kabupaten-pekalongan-secret' },
 ];
 
-/** Each agency at `/agency/<route code>`, checking the signature with its own secret as a real one would. */
+/** Each agency at `/agency/<route code>`, checking the signature with its own secret as a real one would; complaints and escalations apart. */
 async function startAgencyInbox() {
   const agencies = new Map(AGENCIES.map((agency) => [`/agency/${agency.code}`, agency]));
   const deliveries: InboxDelivery[] = [];
+  const escalations: InboxEscalation[] = [];
   const signatureValid = (headers: IncomingHttpHeaders, rawBody: string, secret: string) => {
     const presented = Buffer.from(String(headers['x-pintu-signature'] ?? ''));
     const expected = Buffer.from(sign(rawBody, secret));
@@ -94,11 +98,19 @@ async function startAgencyInbox() {
     req.on('end', () => {
       const agency = agencies.get(req.url ?? '');
       const rawBody = Buffer.concat(chunks).toString('utf8');
-      let body: { complaint?: unknown; reroutedFrom?: InboxDelivery['reroutedFrom'] } = {};
+      let body: { complaint?: unknown; reroutedFrom?: InboxDelivery['reroutedFrom']; escalation?: InboxEscalation['escalation'] } = {};
       try { body = JSON.parse(rawBody) as typeof body; } catch { /* answered 404 below */ }
       const parsed = agency && Complaint.safeParse(body.complaint);
       if (!agency || !parsed?.success) return res.writeHead(404).end();
-      const delivery: InboxDelivery = { agency: agency.name, complaint: parsed.data, signatureValid: signatureValid(req.headers, rawBody, agency.secret), ...(body.reroutedFrom && { reroutedFrom: body.reroutedFrom }) };
+      const valid = signatureValid(req.headers, rawBody, agency.secret);
+      if (body.escalation) {
+        const escalation: InboxEscalation = { agency: agency.name, complaint: parsed.data, signatureValid: valid, idempotencyKey: String(req.headers['idempotency-key']), escalation: body.escalation };
+        escalations.push(escalation);
+        const e = body.escalation;
+        say('inbox', `${agency.name} ← ESCALATION: ${parsed.data.trackingId} had no ${e.stage === 'firstResponse' ? 'first response' : 'follow-up'} from ${e.from.name} by ${new Date(e.overdueSince).toLocaleTimeString('en-GB', { timeZone: 'Asia/Jakarta' })} WIB, signature ${valid ? 'valid' : 'INVALID'}`);
+        return res.writeHead(valid ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify({ stored: valid }));
+      }
+      const delivery: InboxDelivery = { agency: agency.name, complaint: parsed.data, signatureValid: valid, ...(body.reroutedFrom && { reroutedFrom: body.reroutedFrom }) };
       deliveries.push(delivery);
       const c = delivery.complaint;
       const from = delivery.reroutedFrom ? `, sent on by ${delivery.reroutedFrom.from.name} (bukan wewenang)` : '';
@@ -110,6 +122,7 @@ async function startAgencyInbox() {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     deliveries,
+    escalations,
     urlOf: (agency: Agency) => `${base}/agency/${agency.code}`,
     close: () => new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()); }),
   };
@@ -151,15 +164,23 @@ function startGateway(env: NodeJS.ProcessEnv): { child: ChildProcess; exited: Pr
 /** A civic-reporting app speaking Open311 GeoReport v2, with its own API key (the gateway gets the entry). */
 const CIVIC_APP = newOpen311ApiKey('lapor-warga');
 
-interface Parts { smsc: Smsc; xsim: XSim; wasim: WaSim; inbox: Awaited<ReturnType<typeof startAgencyInbox>>; gatewayUrl: string }
+interface Parts { smsc: Smsc; xsim: XSim; wasim: WaSim; inbox: Awaited<ReturnType<typeof startAgencyInbox>>; gatewayUrl: string; adminToken: string }
+
+/** Second-scale deadlines, so the tour sees a complaint nobody answers go up a level. */
+const DEADLINES = { DEADLINE_FIRST_RESPONSE: '15s', DEADLINE_FOLLOW_UP: '60s', CLOCK_SCAN_MS: '500', PERFORMANCE_MIN_COMPLAINTS: '1' };
 
 /** The citizen who writes on WhatsApp (a WhatsApp id: the number in international digits). */
 const SITI = { phone: '6281234567890', name: 'Siti Aminah' };
 
 const LONG_SMS_BODY = 'banjir setinggi lutut di Jl Hayam Wuruk sejak pagi 🌧️ saluran tersumbat sampah, air masuk ke rumah warga 😡 anak-anak tidak bisa sekolah, mohon segera dikeruk 🙏 terima kasih';
 
-function tourSteps({ smsc, xsim, wasim, inbox, gatewayUrl }: Parts) {
-  const [pekalongan, jawaTengah] = AGENCIES as [Agency, Agency, Agency];
+function tourSteps({ smsc, xsim, wasim, inbox, gatewayUrl, adminToken }: Parts) {
+  const [pekalongan, jawaTengah, , kabPekalongan] = AGENCIES as [Agency, Agency, Agency, Agency];
+  const admin = async <T>(path: string): Promise<T> => {
+    const res = await fetch(`${gatewayUrl}${path}`, { headers: { authorization: `Bearer ${adminToken}` } });
+    if (!res.ok) throw new Error(`GET ${path} answered ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
   /** Deliver MO PDUs as the SMSC does and wait for the reply SMS to that citizen. */
   const sms = async (from: string, pdus: Array<Record<string, unknown>>): Promise<string> => {
     const to = toE164(from)!.slice(1);
@@ -205,6 +226,7 @@ function tourSteps({ smsc, xsim, wasim, inbox, gatewayUrl }: Parts) {
   let xTrackingId = '';
   let xTweet = '';
   let waTrackingId = '';
+  let kabTrackingId = '';
   return [
     {
       title: 'SMS 081234567890 → 1708: "PekalonganKota jalan rusak di depan pasar"',
@@ -371,6 +393,38 @@ function tourSteps({ smsc, xsim, wasim, inbox, gatewayUrl }: Parts) {
         return [went(d), `answer: ${quote(answered, 80)}`, `GET /open311/v2/requests/${trackingId}.xml: status ${shown.status}, status_notes ${quote(shown.status_notes ?? '')}`];
       },
     },
+    {
+      title: `SMS 081355556666: "PekalonganKab jembatan gantung putus, anak sekolah memutar 5 km" — Kabupaten Pekalongan never answers (first response due in ${DEADLINES.DEADLINE_FIRST_RESPONSE})`,
+      async run() {
+        const reply = await smsText('081355556666', 'PekalonganKab jembatan gantung putus, anak sekolah memutar 5 km');
+        const d = await delivered(reply, '33.26');
+        kabTrackingId = d.complaint.trackingId;
+        const e = await until(`escalation of ${kabTrackingId}`, () => inbox.escalations.find((x) => x.complaint.trackingId === kabTrackingId), 60_000);
+        if (e.agency !== jawaTengah.name || !e.signatureValid || e.escalation.from.code !== kabPekalongan.code || e.idempotencyKey !== `${d.complaint.id}:escalation:firstResponse`) {
+          throw new Error(`expected a signed first-response escalation from Kabupaten Pekalongan at Provinsi Jawa Tengah, got ${JSON.stringify(e)}`);
+        }
+        const seconds = Math.round((Date.parse(e.escalation.overdueSince) - Date.parse(d.complaint.receivedAt)) / 1000);
+        const view = await admin<{ deadline: { stage: string; overdue: boolean } | null; escalations: Array<{ stage: string; to: { name: string } }> }>(`/admin/api/complaints/${kabTrackingId}`);
+        if (!view.deadline?.overdue || view.escalations[0]?.to.name !== jawaTengah.name) throw new Error(`the admin view does not show it overdue and escalated: ${JSON.stringify(view)}`);
+        return [
+          went(d),
+          `no answer in ${seconds} s: escalated to Provinsi Jawa Tengah's inbox (stage firstResponse, from Kabupaten Pekalongan, Idempotency-Key <complaint id>:escalation:firstResponse), signature valid`,
+          `admin view /admin/api/complaints/${kabTrackingId}: overdue (${view.deadline.stage}), escalated ${view.escalations.map((x) => `${x.stage} → ${x.to.name}`).join(', ')}`,
+        ];
+      },
+    },
+    {
+      title: 'Kinerja: the performance table of Provinsi Jawa Tengah (GET /admin/api/performance?province=33, the admin UI\'s #performance page)',
+      async run() {
+        interface Row { code: string; name: string; received: number; firstResponse: { count: number; withinDeadline: number }; overdueNow: number; rankInProvince: number | null }
+        const table = await admin<{ regions: Row[] }>('/admin/api/performance?province=33');
+        const row = (code: string) => table.regions.find((r) => r.code === code);
+        const [kota, kab] = [row(pekalongan.code), row(kabPekalongan.code)];
+        if (!kota || !kab || kota.rankInProvince !== 1 || !(kab.rankInProvince! > 1)) throw new Error(`expected Kota Pekalongan ranked first and Kabupaten Pekalongan after it: ${JSON.stringify([kota, kab])}`);
+        const line = (r: Row) => `${r.name}: rank ${r.rankInProvince} in the province, ${r.received} received, ${r.firstResponse.withinDeadline} of ${r.firstResponse.count} first responses within the deadline, ${r.overdueNow} overdue now`;
+        return [line(kota), line(kab), `the same table, sortable and with the chart: ${gatewayUrl}/admin#performance`];
+      },
+    },
   ];
 }
 
@@ -423,7 +477,7 @@ async function main(): Promise<void> {
     const inbox = await startAgencyInbox();
     cleanups.push(inbox.close);
     say('inbox', `agency inboxes: ${AGENCIES.map((agency) => `${agency.name} ${inbox.urlOf(agency)}`).join(', ')}`);
-    const [pekalongan, jawaTengah, nationalDesk] = AGENCIES as [Agency, Agency, Agency];
+    const [pekalongan, jawaTengah, nationalDesk, kabPekalongan] = AGENCIES as [Agency, Agency, Agency, Agency];
 
     const smsc = await Smsc.start({ port: smppPort, systemId: 'pintu', password: 'secret', log: (line) => say('smsc', line) });
     cleanups.push(() => smsc.close());
@@ -465,6 +519,7 @@ async function main(): Promise<void> {
       TWITTER_APP_KEY: 'demo', TWITTER_APP_SECRET: 'demo', TWITTER_ACCESS_TOKEN: 'demo', TWITTER_ACCESS_SECRET: 'demo',
       WHATSAPP_API_BASE_URL: wasim.apiBaseUrl, WHATSAPP_PHONE_NUMBER_ID: wasim.phoneNumberId, WHATSAPP_APP_SECRET: wa.appSecret,
       WHATSAPP_VERIFY_TOKEN: wa.verifyToken, WHATSAPP_ACCESS_TOKEN: wa.accessToken, WHATSAPP_TEMPLATE_STATUS: 'status_aduan',
+      ...DEADLINES,
     });
     say('demo', `gateway: pintu all, pid ${gateway.child.pid}`);
     void gateway.exited.then((code) => { if (!stopping) { say('demo', `the gateway exited (code ${code})`); void stop(1); } });
@@ -472,16 +527,17 @@ async function main(): Promise<void> {
     await until('SMPP bind', () => smsc.bound.length > 0);
 
     // Agencies' own webhooks, set the way an administrator would (the admin API); other regions fall back to the national desk.
-    for (const agency of [pekalongan, jawaTengah]) {
+    for (const agency of [pekalongan, jawaTengah, kabPekalongan]) {
       const res = await fetch(`${gatewayUrl}/admin/api/routes/${agency.code}`, {
         method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ destination: { url: inbox.urlOf(agency), secret: agency.secret } }),
       });
       if (!res.ok) throw new Error(`admin API: PATCH /admin/api/routes/${agency.code} answered ${res.status} ${await res.text()}`);
     }
-    say('demo', 'admin API: Kota Pekalongan (33.75) and Provinsi Jawa Tengah (33) now deliver to their own inboxes; everything else goes to the national desk');
+    say('demo', 'admin API: Kota Pekalongan (33.75), Kabupaten Pekalongan (33.26) and Provinsi Jawa Tengah (33) now deliver to their own inboxes; everything else goes to the national desk');
+    say('demo', `deadlines in seconds for the demo: first response ${DEADLINES.DEADLINE_FIRST_RESPONSE}, follow-up ${DEADLINES.DEADLINE_FOLLOW_UP} (working days in production); a complaint nobody answers goes up to the level above`);
 
-    const failed = await runTour({ smsc, xsim, wasim, inbox, gatewayUrl });
+    const failed = await runTour({ smsc, xsim, wasim, inbox, gatewayUrl, adminToken: token });
     if (flags['tour-only']) return void stop(failed ? 1 : 0);
 
     const sms = controlPort !== 2776 ? `npm run smsc-sim -- --http ${controlPort}` : 'npm run smsc-sim --';
@@ -501,7 +557,8 @@ async function main(): Promise<void> {
     ${whatsapp} location --from 6281234567891 --lat=-6.8898 --lon 109.6746 --name "Pasar Banjarsari"
     ${whatsapp} text --from 6281234567891 --name Rina "PekalonganKota got mampet di depan pasar"
     ${whatsapp} sent
-  answers to SMS show up here as [smsc] MT lines, WhatsApp messages as [wa-api] lines; every delivered complaint as an [inbox] line.`);
+  answers to SMS show up here as [smsc] MT lines, WhatsApp messages as [wa-api] lines; every delivered complaint as an [inbox] line,
+  and ${DEADLINES.DEADLINE_FIRST_RESPONSE} later, as nobody answers it, its escalation to the level above as an [inbox] ESCALATION line.`);
   } catch (err) {
     say('demo', `FAILED: ${(err as Error).message}`);
     await stop(1);

@@ -53,7 +53,7 @@ describe.concurrent('npm run demo', () => {
     const run = demo(['--tour-only'], context);
     expect(await run.exit, run.output.text).toEqual({ code: 0, signal: null });
     const out = run.output.text;
-    expect(out).toContain('all 15 steps passed');
+    expect(out).toContain('all 17 steps passed');
     expect(out).not.toContain('✗');
     // Where each complaint went, and what each citizen was told.
     for (const outcome of [
@@ -81,12 +81,19 @@ describe.concurrent('npm run demo', () => {
       // A civic app over Open311: the answer, then the status it reads back once the agency answered.
       /✓ answer: "\[\{\\"service_request_id\\":\\"[0-9A-Z]{8}\\",\\"service_notice\\":/,
       /✓ GET \/open311\/v2\/requests\/[0-9A-Z]{8}\.xml: status closed, status_notes "Trotoar sudah dicor ulang\."/,
+      // Deadlines: the agency that never answers is escalated to its province, and ranked below the one that answers.
+      /✓ went to Kabupaten Pekalongan \(33\.26, match exact\), delivered to the inbox of Kabupaten Pekalongan, signature valid/,
+      /✓ no answer in 1[5-9] s: escalated to Provinsi Jawa Tengah's inbox \(stage firstResponse, from Kabupaten Pekalongan/,
+      /\[inbox\] +Provinsi Jawa Tengah ← ESCALATION: [0-9A-Z]{8} had no first response from Kabupaten Pekalongan by [0-9:]{8} WIB, signature valid/,
+      /✓ admin view \/admin\/api\/complaints\/[0-9A-Z]{8}: overdue \(firstResponse\), escalated firstResponse → Provinsi Jawa Tengah/,
+      /✓ Kota Pekalongan: rank 1 in the province, 5 received, [1-5] of 5 first responses within the deadline/,
+      /✓ Kabupaten Pekalongan: rank [2-9] in the province, 1 received, 0 of 0 first responses within the deadline, 1 overdue now/,
     ]) expect(out).toMatch(outcome);
-    expect(out.match(/\[inbox\] +.* ← (sms|twitter|web|whatsapp|open311) [0-9A-Z]{8} for .*, signature valid/g)).toHaveLength(10);
+    expect(out.match(/\[inbox\] +.* ← (sms|twitter|web|whatsapp|open311) [0-9A-Z]{8} for .*, signature valid/g)).toHaveLength(11);
     expect(out).toMatch(/\[pintu\] +WhatsApp channel on /);
     expect(out).toContain('[demo]   stopped');
     await expectNothingLeft(run);
-  }, 60_000);
+  }, 120_000);
 
   it('stays up with working inject commands and stops everything on Ctrl-C', async (context) => {
     const run = demo([], context);
@@ -118,5 +125,5 @@ describe.concurrent('npm run demo', () => {
     expect(signal === 'SIGINT' || code === 130 || code === 0, `${code} ${signal}\n${run.output.text}`).toBe(true);
     expect(run.output.text).toMatch(/\[pintu\] +stopped\n(.*\n)*\[demo\] +stopped\n/);
     await expectNothingLeft(run);
-  }, 60_000);
+  }, 120_000);
 });
