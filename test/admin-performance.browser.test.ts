@@ -157,7 +157,7 @@ describe('the Kinerja page in Chromium', () => {
     expect(await page.getAttribute('#performance-csv', 'href')).toContain(`from=${dateOf(400)}`);
   });
 
-  it('shows an empty overdue list while there is nothing overdue (or no deadline clocks yet)', async () => {
+  it('shows an empty overdue list while nothing is overdue', async () => {
     await page.locator('#overdue-empty:not([hidden])').waitFor();
     expect(await page.textContent('#overdue-empty')).toBe('Tidak ada aduan yang melewati batas waktu.');
     expect(await page.locator('#overdue-table').isHidden()).toBe(true);

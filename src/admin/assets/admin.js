@@ -2,7 +2,7 @@
 // hash links (#aduan/<tracking number>) that open a complaint. Kinerja and the complaint lookup live in their modules.
 import { $, api, button, el, fields, status, t, canWrite, dateTime, none } from './common.js';
 import { showComplaint } from './complaint-lookup.js';
-import { startPerformance } from './performance-page.js';
+import { loadPerformance, startPerformance } from './performance-page.js';
 
 // Routes ------------------------------------------------------------------------------------------
 const ROUTE_PAGE = 50;
@@ -136,10 +136,14 @@ async function loadAudit() {
 }
 
 // Hash links --------------------------------------------------------------------------------------
-/** `#aduan/7K3QX9MP` opens that complaint (the Kinerja overdue list links there); the language switch comes back here. */
-async function followHash() {
+/**
+ * `#aduan/7K3QX9MP` opens that complaint (the Kinerja overdue list links there); coming back to `#performance` shows
+ * its figures as they are now; the language switch comes back here.
+ */
+async function followHash({ arrived = false } = {}) {
   $('language-next').value = `/admin${location.hash}`;
   const [section, trackingId] = location.hash.slice(1).split('/');
+  if (section === 'performance' && arrived) return loadPerformance();
   if (section !== 'aduan' || !trackingId) return;
   $('aduan').scrollIntoView();
   const complaint = await showComplaint(decodeURIComponent(trackingId));
@@ -165,5 +169,5 @@ $('dead-letter-refresh').addEventListener('click', () => void loadDeadLetters())
 $('replay-all').addEventListener('click', () => { if (confirm(t('deadLetters.confirmAll'))) void replay('/dead-letters/replay'); });
 $('audit-refresh').addEventListener('click', () => void loadAudit());
 $('complaint-search').addEventListener('submit', searchComplaint);
-window.addEventListener('hashchange', () => void followHash());
+window.addEventListener('hashchange', () => void followHash({ arrived: true }));
 void Promise.all([loadRoutes(), loadDeadLetters(), loadAudit(), startPerformance(), followHash()]);

@@ -21,6 +21,16 @@ const timelineRow = (entry) => el('tr', null, { 'data-status': entry.status }, [
   el('td', none(entry.note ?? entry.reason)), el('td', entry.to ? agency(entry.to) : t('common.none')),
 ]);
 
+/** The clock running at the agency that has it: which stage, until when, and whether it is past. */
+function deadline(clock) {
+  if (!clock) return t('common.none');
+  const stage = t(`stage.${clock.stage}`);
+  if (clock.paused) return t('complaint.deadlinePaused', { stage });
+  return t(clock.overdue ? 'complaint.deadlineOverdue' : 'complaint.deadlineDue', { stage, due: dateTime(clock.due) });
+}
+
+const escalations = (list) => (list.length ? list.map((e) => t('complaint.escalation', { stage: t(`stage.${e.stage}`), agency: agency(e.to), at: dateTime(e.at) })).join('; ') : t('common.none'));
+
 /** Looks a complaint up and shows it; returns it (null when there is none or the lookup failed). */
 export async function showComplaint(trackingId) {
   $('complaint-search-text').value = trackingId;
@@ -49,6 +59,8 @@ export async function showComplaint(trackingId) {
     ['deliveredAt', t('complaint.deliveredAt'), dateTime(c.deliveredAt)],
     ...(failed ? [['failed', t('complaint.failed'), failed]] : []),
     ['notifies', t('complaint.notifies'), none(notifies)],
+    ['deadline', t('complaint.deadline'), deadline(c.deadline)],
+    ['escalations', t('complaint.escalations'), escalations(c.escalations)],
   ]));
   $('complaint-text').textContent = c.complaint.text;
   $('complaint-identity').replaceChildren(...identity(c.complaint, c.identityShown));

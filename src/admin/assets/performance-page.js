@@ -124,11 +124,6 @@ function drawChart(daily) {
 }
 
 // Overdue complaints ------------------------------------------------------------------------------
-/** The overdue list; until the deadline clocks' endpoint exists (404) there is nothing overdue to show. */
-const overdueList = (params) => api('GET', `/overdue${query(params)}`).catch((err) => {
-  if (err.status === 404) return { total: 0, items: [] };
-  throw err;
-});
 
 function showOverdue(overdue) {
   const rows = overdue.items.map((item) => el('tr', null, { 'data-tracking-id': item.trackingId }, [
@@ -147,11 +142,11 @@ const FILTERS = ['from', 'to', 'province', 'level'];
 let generation = 0;
 
 /** Loads the table, the chart and the overdue list for the filter; an empty period is the API's default (30 days). */
-async function loadPerformance() {
+export async function loadPerformance() {
   const mine = ++generation;
   const params = new URLSearchParams(FILTERS.map((name) => [name, $(`performance-${name}`).value]).filter(([, value]) => value));
   const where = new URLSearchParams([...params].filter(([name]) => name === 'province' || name === 'level'));
-  const [table, daily, overdue] = await Promise.allSettled([api('GET', `/performance${query(params)}`), api('GET', `/performance/daily${query(params)}`), overdueList(where)]);
+  const [table, daily, overdue] = await Promise.allSettled([api('GET', `/performance${query(params)}`), api('GET', `/performance/daily${query(params)}`), api('GET', `/overdue${query(where)}`)]);
   // A newer filter's answers are on their way: these are stale.
   if (mine !== generation) return;
   const errors = [table, daily, overdue].filter((r) => r.status === 'rejected').map((r) => r.reason.message);
