@@ -55,3 +55,16 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+const channelSets = new WeakMap<Metrics['registry'], Map<string, unknown>>();
+
+/**
+ * A channel's own metrics (`pintu_<channel>_*`), made once per core's registry: the channel's HTTP routes and its
+ * session ask for them separately, and prom-client refuses a name registered twice.
+ */
+export function channelMetrics<T>(metrics: Metrics, channel: string, create: (registry: Metrics['registry']) => T): T {
+  let sets = channelSets.get(metrics.registry);
+  if (!sets) channelSets.set(metrics.registry, (sets = new Map()));
+  if (!sets.has(channel)) sets.set(channel, create(metrics.registry));
+  return sets.get(channel) as T;
+}

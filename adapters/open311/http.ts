@@ -9,6 +9,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { Counter } from 'prom-client';
 import { z } from 'zod';
 import type { Pintu } from '../../src/pintu.js';
+import { channelMetrics } from '../../src/metrics.js';
 import type { Open311Config } from './config.js';
 import {
   CreatedRequest, Open311Error, renderCreatedRequests, renderErrors, renderServiceDefinition, renderServiceList,
@@ -78,12 +79,11 @@ const RequestBody = z.object({
 
 export async function open311Routes(app: FastifyInstance, { pintu, config }: { pintu: Pintu; config: Open311Config }): Promise<void> {
   const { keys } = config;
-  const requests = pintu.metrics.registry.getSingleMetric('pintu_open311_requests_total') as Counter<'client' | 'resource' | 'outcome'> | undefined
-    ?? new Counter({
-      name: 'pintu_open311_requests_total',
-      help: 'Open311 requests by client app (public: a GET, which needs no key; unknown: a POST without a valid key), resource and outcome',
-      labelNames: ['client', 'resource', 'outcome'] as const, registers: [pintu.metrics.registry],
-    });
+  const requests = channelMetrics(pintu.metrics, 'open311', (registry) => new Counter({
+    name: 'pintu_open311_requests_total',
+    help: 'Open311 requests by client app (public: a GET, which needs no key; unknown: a POST without a valid key), resource and outcome',
+    labelNames: ['client', 'resource', 'outcome'] as const, registers: [registry],
+  }));
   const seen = new WeakMap<FastifyRequest, Seen>();
   /** The client app a POST's api_key names; memoized, since the rate limit and the metrics both ask. */
   const clientOf = (req: FastifyRequest): string => {

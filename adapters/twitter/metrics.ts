@@ -1,6 +1,6 @@
 /** X channel metrics, registered once per running core (the HTTP routes and the session share them). */
 import { Counter, Gauge } from 'prom-client';
-import type { Metrics } from '../../src/metrics.js';
+import { channelMetrics, type Metrics } from '../../src/metrics.js';
 import type { RateBudget } from './client.js';
 
 function create(registry: Metrics['registry']) {
@@ -29,21 +29,14 @@ function create(registry: Metrics['registry']) {
 
 export type TwitterMetrics = ReturnType<typeof create> & { recordBudget(endpoint: string, budget: RateBudget | undefined): void };
 
-const byRegistry = new WeakMap<Metrics['registry'], TwitterMetrics>();
-
-export function twitterMetrics(metrics: Metrics): TwitterMetrics {
-  let found = byRegistry.get(metrics.registry);
-  if (!found) {
-    const gauges = create(metrics.registry);
-    found = {
-      ...gauges,
-      recordBudget(endpoint, budget) {
-        if (!budget) return;
-        gauges.budgetRemaining.set({ endpoint }, budget.remaining);
-        gauges.budgetReset.set({ endpoint }, budget.reset);
-      },
-    };
-    byRegistry.set(metrics.registry, found);
-  }
-  return found;
-}
+export const twitterMetrics = (metrics: Metrics): TwitterMetrics => channelMetrics(metrics, 'twitter', (registry) => {
+  const gauges = create(registry);
+  return {
+    ...gauges,
+    recordBudget(endpoint: string, budget: RateBudget | undefined) {
+      if (!budget) return;
+      gauges.budgetRemaining.set({ endpoint }, budget.remaining);
+      gauges.budgetReset.set({ endpoint }, budget.reset);
+    },
+  };
+});

@@ -1,6 +1,6 @@
 /** WhatsApp channel metrics, registered once per running core (the webhook and the reply sender share them). */
 import { Counter } from 'prom-client';
-import type { Metrics } from '../../src/metrics.js';
+import { channelMetrics, type Metrics } from '../../src/metrics.js';
 
 function create(registry: Metrics['registry']) {
   return {
@@ -29,10 +29,4 @@ function create(registry: Metrics['registry']) {
 
 export type WhatsAppMetrics = ReturnType<typeof create>;
 
-const byRegistry = new WeakMap<Metrics['registry'], WhatsAppMetrics>();
-
-export function whatsAppMetrics(metrics: Metrics): WhatsAppMetrics {
-  let found = byRegistry.get(metrics.registry);
-  if (!found) byRegistry.set(metrics.registry, (found = create(metrics.registry)));
-  return found;
-}
+export const whatsAppMetrics = (metrics: Metrics): WhatsAppMetrics => channelMetrics(metrics, 'whatsapp', create);
