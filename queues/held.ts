@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { ComplaintDraft } from '../src/complaint.js';
 import type { Intake, Outcome } from './intake.js';
-import { bullPrefix, QUEUE_NAMES } from './topology.js';
+import type { Logger } from '../src/logger.js';
+import { bullPrefix, logQueueErrors, QUEUE_NAMES } from './topology.js';
 
 export interface HeldComplaint {
   draft: ComplaintDraft;
@@ -16,8 +17,10 @@ export interface HeldComplaint {
   heldAt: string;
 }
 
-export function createHeldQueue(connection: ConnectionOptions, prefix: string): Queue<HeldComplaint> {
-  return new Queue<HeldComplaint>(QUEUE_NAMES.held, { connection, prefix: bullPrefix(prefix, QUEUE_NAMES.held) });
+export function createHeldQueue(connection: ConnectionOptions, prefix: string, logger?: Logger): Queue<HeldComplaint> {
+  const held = new Queue<HeldComplaint>(QUEUE_NAMES.held, { connection, prefix: bullPrefix(prefix, QUEUE_NAMES.held) });
+  logQueueErrors(held as Queue, logger);
+  return held;
 }
 
 /** The held job of a message: a repeat of the same message is the same job. */

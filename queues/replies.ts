@@ -13,7 +13,7 @@ import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } f
 import type { Logger } from '../src/logger.js';
 import type { RedisClient } from '../src/redis.js';
 import type { ReplyAddress } from '../src/status.js';
-import { bullPrefix, pipelineTag } from './topology.js';
+import { bullPrefix, logQueueErrors, pipelineTag } from './topology.js';
 
 /**
  * A message to a citizen: where (the channel whose session sends it; the address on it — E.164 number, tweet id
@@ -215,7 +215,7 @@ export class ReplyOutbox {
     let queue = this.queues.get(channel);
     if (!queue) {
       queue = new Queue<Reply>(replyQueueName(channel), { connection: this.redis, prefix: bullPrefix(this.prefix, replyQueueName(channel)) });
-      queue.on('error', (err) => this.logger.warn({ channel, err: err.message }, 'reply queue error'));
+      logQueueErrors(queue as Queue, this.logger);
       this.queues.set(channel, queue);
     }
     return queue;

@@ -36,6 +36,7 @@ import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type { Stage } from '../src/clocks.js';
 import type { Complaint } from '../src/complaint.js';
 import type { Config } from '../src/config.js';
+import type { Logger } from '../src/logger.js';
 
 export const QUEUE_NAMES = { delivery: 'delivery', deadLetters: 'dead-letters', held: 'held' } as const;
 
@@ -113,10 +114,16 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
+/** A queue's connection errors as log lines (without a listener BullMQ prints them raw on stderr). */
+export function logQueueErrors(queue: Queue, logger: Logger | undefined): void {
+  if (logger) queue.on('error', (err) => logger.warn({ queue: queue.name, err: err.message }, 'queue error'));
+}
+
+export function createQueues(connection: ConnectionOptions, prefix: string, logger?: Logger): Queues {
   const opts = (name: string) => ({ connection, prefix: bullPrefix(prefix, name) });
   const delivery = new Queue<DeliveryJob>(QUEUE_NAMES.delivery, opts(QUEUE_NAMES.delivery));
   const deadLetters = new Queue<DeadLetter>(QUEUE_NAMES.deadLetters, opts(QUEUE_NAMES.deadLetters));
+  for (const queue of [delivery, deadLetters]) logQueueErrors(queue as Queue, logger);
   return {
     delivery, deadLetters,
     async close() { await Promise.all([delivery.close(), deadLetters.close()]); },

@@ -29,7 +29,7 @@ interface WorkerDeps { connection: RedisClient; routes: RouteRegistry; status: S
 
 /** Workers get their own queue handles on the patient connection: they must wait out a Redis outage. */
 export function startWorkers(base: WorkerDeps): Workers {
-  const deps = { ...base, queues: createQueues(base.connection, base.config.PINTU_PREFIX) };
+  const deps = { ...base, queues: createQueues(base.connection, base.config.PINTU_PREFIX, base.logger) };
   const worker = new Worker<DeliveryJob>(QUEUE_NAMES.delivery, deliveryProcessor(deps), {
     connection: deps.connection as ConnectionOptions, prefix: bullPrefix(deps.config.PINTU_PREFIX, QUEUE_NAMES.delivery), concurrency: deps.config.WORKER_CONCURRENCY,
     // A job whose worker died is run again; only one that kills its worker this often is given up on.

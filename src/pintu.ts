@@ -42,7 +42,7 @@ export async function createPintu(config: Config, logger: Logger, redisUrl: stri
   const metrics = createMetrics();
   const routes = new RouteRegistry(workerRedis, config.PINTU_PREFIX, logger);
   await routes.start();
-  const queues = createQueues(redis, config.PINTU_PREFIX);
+  const queues = createQueues(redis, config.PINTU_PREFIX, logger);
   const status = new StatusStore(redis, config.PINTU_PREFIX);
   const replies = new ReplyOutbox(redis, config.PINTU_PREFIX, logger, (channel, how) => metrics.replies.inc({ channel, how }));
   replies.start();

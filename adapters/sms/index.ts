@@ -17,7 +17,7 @@ import { Reassembly } from './reassembly.js';
 import { smsSender } from './replies.js';
 
 function inboundDeps(pintu: Pintu, config: SmsConfig): InboundDeps & { close(): Promise<void> } {
-  const held = createHeldQueue(pintu.redis, pintu.config.PINTU_PREFIX);
+  const held = createHeldQueue(pintu.redis, pintu.config.PINTU_PREFIX, pintu.logger);
   return { pintu, config, held, close: () => held.close() };
 }
 
