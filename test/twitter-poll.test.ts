@@ -138,6 +138,17 @@ describe('X mentions by polling', () => {
     expect(await (await fetch(`${gw.url}/metrics`)).text()).toMatch(/pintu_twitter_api_failures_total\{endpoint="mentions",kind="transient"\} 2/);
   });
 
+  it('retries a poll whose connection X cut without answering, and stays up', async () => {
+    const x = await sim();
+    x.failNext(2, { status: 0 });
+    const id = x.addMention({ from: 'putus', text: 'PekalonganKota jembatan retak' });
+    const { gw } = await gateway(twitterEnv(x));
+    await eventually(async () => (await queuedComplaints(gw)).some((c) => c.source.messageId === id), 15_000);
+    expect(mentionRequests(x).slice(0, 3).map((r) => r.status)).toEqual([0, 0, 200]);
+    expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${gw.url}/metrics`)).text()).toMatch(/pintu_twitter_api_failures_total\{endpoint="mentions",kind="transient"\} 2/);
+  });
+
   it('runs exactly one poller across two gateways, and the other takes over when it stops', async () => {
     const x = await sim();
     const prefix = uniquePrefix('xtwo');

@@ -55,7 +55,12 @@ export function classifyFailure(err: unknown): XFailure {
     if (err.code >= 500) return { kind: 'transient', message: `X answered HTTP ${err.code}` };
     return { kind: 'rejected', status: err.code, message: `X answered HTTP ${err.code}: ${JSON.stringify(err.data).slice(0, 200)}` };
   }
-  if (err instanceof ApiRequestError) return { kind: 'transient', message: err.requestError.message };
+  if (err instanceof ApiRequestError) {
+    // No answer (connection refused or cut, timeout). twitter-api-v2 keeps the cause as `error` while its
+    // `requestError` getter reads another field, so it is undefined (plhery/node-twitter-api-v2#353).
+    const cause = (err.requestError as Error | undefined) ?? (err as unknown as { _options?: { error?: Error } })._options?.error;
+    return { kind: 'transient', message: `X did not answer: ${cause?.message ?? err.message}` };
+  }
   return { kind: 'transient', message: (err as Error).message };
 }
 

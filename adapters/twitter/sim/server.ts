@@ -51,7 +51,10 @@ export interface XSim {
   url: string;
   account: User;
   addMention(mention: SimMention): string;
-  /** The next `count` calls to `endpoint` (default mentions) answer `status` (default 429, reset `resetInSeconds` = 2 ahead). */
+  /**
+   * The next `count` calls to `endpoint` (default mentions) answer `status` (default 429, reset `resetInSeconds` = 2
+   * ahead); status 0 cuts the connection without an answer (recorded as status 0).
+   */
   failNext(count: number, failure?: SimFailure): void;
   posts: SimPost[];
   requests: SimRequest[];
@@ -243,6 +246,10 @@ export async function startXSim(options: XSimOptions = {}): Promise<XSim> {
     const endpoint: SimEndpoint = path === '/2/tweets' ? 'tweets' : path.endsWith('/mentions') ? 'mentions' : 'users';
     const at = failures.findIndex((f) => f.endpoint === endpoint);
     const failure = at >= 0 ? failures.splice(at, 1)[0] : undefined;
+    if (failure?.status === 0) {
+      res.statusCode = 0;
+      return void req.socket.destroy();
+    }
     if (failure) {
       const headers = failure.status === 429 ? { ...rateHeaders(), 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(Math.ceil(Date.now() / 1000) + failure.resetInSeconds) } : {};
       return send(res, failure.status, apiError(failure.status, failure.status === 429 ? 'Too Many Requests' : 'Service Unavailable', 'injected by x-sim'), headers);
