@@ -99,6 +99,8 @@ export function ackCounter(smsc: Smsc): () => number {
 
 export async function startRig(name: string, options: { x?: XSimOptions } = {}): Promise<FaultRig> {
   const dir = mkdtempSync(join(tmpdir(), `pintu-fault-${name}-`));
+  // A scenario that could not settle keeps its processes' logs for the error to point at.
+  let keepLogs = false;
   const redis = await faultRedis(join(dir, 'redis'));
   const secret = 'fault-suite-national-secret';
   const sink = await CountingSink.start(secret);
@@ -186,7 +188,14 @@ export async function startRig(name: string, options: { x?: XSimOptions } = {}):
         if ((await busy()) > 0) return false;
         await new Promise((r) => setTimeout(r, 500));
         return (await busy()) === 0;
-      }, timeoutMs, 500);
+      }, timeoutMs, 500).catch(async (err: Error) => {
+        keepLogs = true;
+        // Say what is still busy, so a failure (in CI too) tells where the pipeline stopped.
+        const counts = await queues.delivery.getJobCounts();
+        const undelivered = await db.zrange(recordKeys(prefix).undelivered, 0, 4, 'WITHSCORES');
+        const stuck = await Promise.all((await queues.delivery.getJobs(['waiting', 'active', 'delayed', 'prioritized'], 0, 4)).map(async (j) => `${j.id}:${await j.getState()}:attempts=${j.attemptsMade}:${j.failedReason ?? ''}`));
+        throw new Error(`${err.message}: delivery jobs ${JSON.stringify(counts)}, undelivered (first 5, with received-at) ${JSON.stringify(undelivered)}, jobs ${JSON.stringify(stuck)}, processes that died unasked ${JSON.stringify(unexpectedExits)}; logs in ${dir}`);
+      });
     },
 
     async records() {
@@ -213,7 +222,7 @@ export async function startRig(name: string, options: { x?: XSimOptions } = {}):
       db.disconnect();
       await Promise.all([sink.close(), smsc.close(), x.close()]);
       await redis.stop();
-      if (!process.env.FAULT_KEEP_LOGS) rmSync(dir, { recursive: true, force: true });
+      if (!process.env.FAULT_KEEP_LOGS && !keepLogs) rmSync(dir, { recursive: true, force: true });
     },
   };
   return rig;
