@@ -60,7 +60,8 @@ describe('admin UI in Chromium', () => {
     await page.click('#edit-save');
     await page.locator('#editor-status.ok').waitFor();
     expect(await page.textContent('#editor-status')).toMatch(/Tersimpan: versi 2/);
-    expect(await page.textContent('#route-table tr[data-code="33.75"]')).toContain(newAgency.url);
+    // The table reloads after the save: wait for the row to show it rather than read it at once.
+    await page.locator('#route-table tr[data-code="33.75"]', { hasText: newAgency.url }).waitFor();
 
     const { trackingId } = await complain('PekalonganKota jalan rusak di depan pasar');
     const [delivery] = await eventually(() => newAgency.received.length === 1 && newAgency.received);
