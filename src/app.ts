@@ -114,7 +114,8 @@ export async function buildApp(pintu: Pintu, channels: ChannelAdapter[]): Promis
   const pageHeaders = securityHeaders({
     contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"], 'form-action': ["'self'"] } },
   });
-  // JSON is never rendered as a document: the JSON API gets the headers that matter for an API (OWASP REST
+  // What is not HTML is never rendered as a document (JSON and XML APIs, webhooks, metrics, scripts): it gets the
+  // headers that matter for an API (OWASP REST
   // Security): no framing, no content sniffing, no referrer, HSTS, and a CSP that allows nothing. The document
   // headers (COOP, Origin-Agent-Cluster, DNS prefetch, X-XSS-Protection, …) were a kilobyte on every answer.
   const apiHeaders = securityHeaders({
@@ -123,7 +124,11 @@ export async function buildApp(pintu: Pintu, channels: ChannelAdapter[]): Promis
     crossOriginOpenerPolicy: false, originAgentCluster: false, xDnsPrefetchControl: false, xDownloadOptions: false,
     xPermittedCrossDomainPolicies: false, xXssProtection: false,
   });
-  app.addHook('onRequest', (request, reply, done) => { reply.headers(request.url.startsWith('/api/') ? apiHeaders : pageHeaders); done(); });
+  // Chosen by what is sent, so a channel's own endpoints (Open311, webhooks) need no list here.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    reply.headers(String(reply.getHeader('content-type') ?? '').startsWith('text/html') ? pageHeaders : apiHeaders);
+    done(null, payload);
+  });
   await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
   await app.register(rateLimit, {
     global: false,
@@ -136,7 +141,7 @@ export async function buildApp(pintu: Pintu, channels: ChannelAdapter[]): Promis
   });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Pintu — SP4N-LAPOR! intake gateway', version: '1.0.0', description: 'Complaint intake for SMS 1708, X @lapor1708 and the web form.' },
+      info: { title: 'Pintu — SP4N-LAPOR! intake gateway', version: '1.0.0', description: 'Complaint intake for SMS 1708, X @lapor1708, WhatsApp, the web form and Open311 GeoReport v2; agency follow-up, deadlines and the performance table.' },
     },
     transform: jsonSchemaTransform,
   });

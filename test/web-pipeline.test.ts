@@ -178,7 +178,7 @@ describe('web complaint → agency webhook', () => {
     expect(openapi.paths['/api/v1/complaints'].post.requestBody.content['application/json'].schema.properties.text).toMatchObject({ minLength: 10, maxLength: 4000 });
   });
 
-  it('sends pages the document security headers and the JSON API the API ones', async () => {
+  it('sends HTML pages the document security headers and everything else (JSON, Open311 XML, metrics) the API ones', async () => {
     const page = (await fetch(`${gw.url}/`)).headers;
     expect(page.get('content-security-policy')).toContain("script-src 'self'");
     expect(page.get('content-security-policy')).toContain("form-action 'self'");
@@ -189,6 +189,8 @@ describe('web complaint → agency webhook', () => {
     for (const res of [
       await fetch(`${gw.url}/api/v1/complaints`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'SurabayaKota lampu jalan mati sejak minggu lalu' }) }),
       await fetch(`${gw.url}/api/v1/complaints/ZZZZZZZZ`),
+      await fetch(`${gw.url}/open311/v2/services.xml`),
+      await fetch(`${gw.url}/metrics`),
     ]) {
       const api = res.headers;
       expect(api.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
