@@ -14,6 +14,12 @@ Every figure here was written by the command shown with it, on the machine descr
 Ratios are measured side by side in one run. Targets come from the issues; a missed target says what limits it.
 `;
 
+/**
+ * The benchmarks' Redis fsync policy, the same for every side of a comparison: `everysec` (the issues' setting) unless
+ * BENCH_APPENDFSYNC=always (what the gateway's own local Redis uses; docs/faults.md says why).
+ */
+export const BENCH_APPENDFSYNC = process.env.BENCH_APPENDFSYNC === 'always' ? 'always' : 'everysec';
+
 export function machine(): string {
   const cpu = cpus();
   return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
@@ -79,7 +85,7 @@ export interface SmsRig { redis: LocalRedis; sink: AgencySink; smsc: Smsc; env: 
 
 /** What every SMS benchmark runs against: a local redis-server, an HTTP agency sink, the SMSC simulator. */
 export async function startSmsRig(dir: string): Promise<SmsRig> {
-  const redis = await startLocalRedis(join(dir, 'redis'));
+  const redis = await startLocalRedis(join(dir, 'redis'), { appendfsync: BENCH_APPENDFSYNC });
   const sink = await startAgencySink();
   const smsc = await Smsc.start({ retryDelayMs: 500, respTimeoutMs: 30_000 });
   const env = {

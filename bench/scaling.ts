@@ -21,7 +21,7 @@ import { bullPrefix, pipelineTag, QUEUE_NAMES } from '../queues/topology.js';
 import { recordKeys } from '../src/status.js';
 import { freePort } from '../src/redis.js';
 import { startLocalCluster } from '../test/helpers/redis-cluster.js';
-import { gatewayArgs, machine, startSmsRig, stopChild, waitFor } from './report.js';
+import { BENCH_APPENDFSYNC, gatewayArgs, machine, startSmsRig, stopChild, waitFor } from './report.js';
 
 const N = Number(process.env.BENCH_COMPLAINTS ?? 3000);
 const MONITORED = Number(process.env.BENCH_MONITORED ?? 300);
@@ -32,7 +32,10 @@ const TICKS_PER_SECOND = 100;
 /** A burst of BENCH_COMPLAINTS may take minutes on a small machine. */
 const LONG_WAIT_MS = 600_000;
 
-type Channel = 'web' | 'sms';
+/** `sms`: paced below the reply rate, so each reply goes out at once; `sms-burst`: faster, so most replies wait in the queue. */
+type Channel = 'web' | 'sms' | 'sms-burst';
+const REPLY_PER_SECOND = 200;
+const PACED_PER_SECOND = 150;
 
 /** User + system CPU seconds of a process so far. */
 function cpuSeconds(child: ChildProcess): number {
@@ -82,8 +85,7 @@ interface PhaseResult {
 
 const rig = await startSmsRig(dir);
 const { sink, smsc } = rig;
-// Replies at 200/s: well above an SMSC's usual MT limit, so they keep up with the burst.
-const env: NodeJS.ProcessEnv = { ...rig.env, RATE_LIMIT_PER_MINUTE: '0', SMS_REPLY_PER_SECOND: '200' };
+const env: NodeJS.ProcessEnv = { ...rig.env, RATE_LIMIT_PER_MINUTE: '0', SMS_REPLY_PER_SECOND: String(REPLY_PER_SECOND) };
 const gateway = `http://127.0.0.1:${env.PORT}`;
 const admin = new Redis(rig.redis.url);
 const serve = spawn(process.execPath, gatewayArgs('serve'), { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
@@ -112,8 +114,13 @@ async function send(channel: Channel, count: number): Promise<void> {
   if (channel === 'web') return postWeb(gateway, first, count);
   const answered = smsc.mt.length;
   const mo = Array.from({ length: count }, (_, k) => singleMo(`0812${String(10_000_000 + first + k)}`, '1708', `PekalonganKota jalan rusak di depan pasar, laporan nomor ${first + k}`));
-  const results = await smsc.burst(mo, 100);
-  if (!results.every((r) => r.ok)) throw new Error('sms: not every message was acknowledged');
+  const slice = channel === 'sms' ? PACED_PER_SECOND / 10 : count;
+  for (let at = 0; at < mo.length; at += slice) {
+    const paced = channel === 'sms' ? new Promise((r) => setTimeout(r, 100)) : null;
+    const results = await smsc.burst(mo.slice(at, at + slice), 100);
+    if (!results.every((r) => r.ok)) throw new Error(`${channel}: not every message was acknowledged`);
+    await paced;
+  }
   // The accepted-reply SMS is part of serve's work for each message.
   await waitFor(() => smsc.mt.length >= answered + count, 'sms replies', LONG_WAIT_MS);
 }
@@ -264,7 +271,7 @@ const kb = (bytes: number) => `${f(bytes / 1024, 2)} KiB`;
 try {
   await waitFor(async () => (await fetch(`${gateway}/readyz`).catch(() => null))?.ok === true && smsc.bound.length > 0, 'serve to start and bind', 60_000);
   const results: Record<string, Awaited<ReturnType<typeof measure>> & { monitor: Awaited<ReturnType<typeof monitoredPass>> }> = {};
-  for (const channel of ['web', 'sms'] as const) {
+  for (const channel of ['web', 'sms', 'sms-burst'] as const) {
     // Warm-up through the whole pipeline (JIT, connections, route table), not counted.
     await delivery.resume();
     await send(channel, WARMUP);
@@ -277,16 +284,20 @@ try {
   const kept = await retention();
   const commit = execSync('git rev-parse --short HEAD', { cwd: root, encoding: 'utf8' }).trim();
   const dirty = execSync('git status --porcelain --untracked-files=no', { cwd: root, encoding: 'utf8' }).trim() ? ' (with uncommitted changes in the tree)' : '';
-  const row = (label: string, pick: (r: Awaited<ReturnType<typeof measure>>['intake'], m: { client: number; lua: number }) => string) =>
-    `| ${label} | ${(['web', 'sms'] as const).flatMap((c) => [pick(results[c]!.intake, results[c]!.monitor.intake), pick(results[c]!.worker, results[c]!.monitor.worker)]).join(' | ')} |`;
+  const row = (label: string, pick: (r: Awaited<ReturnType<typeof measure>>['intake'], m: { client: number; lua: number }) => string) => `| ${label} | ${[
+    ...(['web', 'sms'] as const).flatMap((c) => [pick(results[c]!.intake, results[c]!.monitor.intake), pick(results[c]!.worker, results[c]!.monitor.worker)]),
+    pick(results['sms-burst']!.intake, results['sms-burst']!.monitor.intake),
+  ].join(' | ')} |`;
+  const total = (c: Channel) => f(results[c]!.intake.commands + results[c]!.worker.commands);
   const section = `### Measured by \`npm run bench:scaling\` (BENCH_COMPLAINTS=${N}, MONITOR pass ${MONITORED}) at commit ${commit}${dirty}
 
-Machine: ${machine()}. One local redis-server (AOF everysec); \`pintu serve\` and \`pintu worker\` as child processes (compiled JS, LOG_LEVEL=warn,
+Machine: ${machine()}. One local redis-server (AOF ${BENCH_APPENDFSYNC}); \`pintu serve\` and \`pintu worker\` as child processes (compiled JS, LOG_LEVEL=warn,
 defaults otherwise: WORKER_CONCURRENCY 16); web: autocannon, 50 connections, JSON posts without Idempotency-Key; SMS: the SMSC
-simulator, window 100, distinct senders, single-part GSM messages, each answered by an accepted-reply SMS (SMS_REPLY_PER_SECOND=200). Per complaint:
+simulator, window 100, distinct senders, single-part GSM messages, each answered by an accepted-reply SMS (SMS_REPLY_PER_SECOND=${REPLY_PER_SECOND}):
+sent at ${PACED_PER_SECOND}/s, so every reply goes out at once, and again as one burst, so most replies wait in the durable \`replies-sms\` queue. Per complaint:
 
-| | web: serve (intake) | web: worker (route + deliver) | SMS: serve (intake + reply) | SMS: worker (route + deliver) |
-|---|---|---|---|---|
+| | web: serve (intake) | web: worker (route + deliver) | SMS: serve (intake + reply at once) | SMS: worker (route + deliver) | SMS burst over the reply rate: serve (intake + queued reply) |
+|---|---|---|---|---|---|
 ${row('Redis commands executed (incl. inside Lua)', (r) => f(r.commands))}
 ${row('…sent by the process (MONITOR)', (_r, m) => f(m.client))}
 ${row('…run inside Lua scripts (MONITOR)', (_r, m) => f(m.lua))}
@@ -299,6 +310,8 @@ ${row('⇒ complaints per CPU-second (one core)', (r) => f(N / r.processCpu, 0))
 ${row('wall-clock rate in this run', (r) => `${f(N / r.seconds, 0)}/s`)}
 ${row('Redis memory: serve = per queued complaint; worker = change once delivered (kept for the dedup window)', (r) => kb(r.memoryDelta))}
 
+**Redis commands per complaint, intake to delivery: web ${total('web')}; SMS with its reply ${total('sms')} when the reply goes at once, ${f(results['sms-burst']!.intake.commands + results.sms!.worker.commands)} when it waits in the queue.**
+
 What stays in Redis per complaint once delivered (MEMORY USAGE, average of up to 50 keys each; sorted-set entries and
 BullMQ's event streams, capped at about 10,000 entries per queue, come on top):
 
@@ -308,7 +321,7 @@ ${kept.map((k) => `| ${k.record} | ${f(k.bytes, 0)} | ${k.kept} |`).join('\n')}
 
 Most executed commands per complaint:
 
-${(['web', 'sms'] as const).map((c) => `- ${c} serve: ${results[c]!.intake.top.map(([n, v]) => `${n} ${f(v)}`).join(', ')}\n- ${c} worker: ${results[c]!.worker.top.map(([n, v]) => `${n} ${f(v)}`).join(', ')}`).join('\n')}`;
+${(['web', 'sms', 'sms-burst'] as const).map((c) => `- ${c} serve: ${results[c]!.intake.top.map(([n, v]) => `${n} ${f(v)}`).join(', ')}\n- ${c} worker: ${results[c]!.worker.top.map(([n, v]) => `${n} ${f(v)}`).join(', ')}`).join('\n')}`;
   console.log(section);
   if (process.env.BENCH_CLUSTER === '1') console.log(`\n${await clusterSpread()}`);
   if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ commit, machine: machine(), n: N, results, kept }, null, 2));

@@ -15,7 +15,7 @@ import { concatenatedMo, singleMo, type MoParams } from '../adapters/sms/sim/mes
 import { Smsc, type DeliveryResult } from '../adapters/sms/sim/smsc.js';
 import { freePort } from '../src/redis.js';
 import { startAgencySink, type AgencySink } from '../test/helpers/agency-sink.js';
-import { cpuSeconds, gatewayArgs, machine, startSmsRig, stopChild, waitFor, writeSection } from './report.js';
+import { BENCH_APPENDFSYNC, cpuSeconds, gatewayArgs, machine, startSmsRig, stopChild, waitFor, writeSection } from './report.js';
 
 const COUNT = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 100);
@@ -179,7 +179,7 @@ Machine: ${machine()}. ${COUNT} distinct single-part MO (GSM 03.38) from the SMS
 unanswered; every message is delivered to a local HTTP agency sink **and** answered with a reply SMS (submit_sm back to the simulator).
 "ack" is deliver_sm → deliver_sm_resp as the SMSC sees it; "delivered" is from the first deliver_sm to the last delivery at the sink;
 "whole service" is until the last message was both delivered and answered. Pintu: \`${SPLIT ? 'pintu serve` + `pintu worker' : 'pintu all'}\` as child processes
-(\`BENCH_ROLES=split\`: \`pintu serve\` + \`pintu worker\`), compiled, \`npm start\`'s Node options, one local redis-server (AOF everysec), defaults except
+(\`BENCH_ROLES=split\`: \`pintu serve\` + \`pintu worker\`), compiled, \`npm start\`'s Node options, one local redis-server (AOF ${BENCH_APPENDFSYNC}), defaults except
 SMS_REPLY_PER_SECOND=100000 (the limit lifted), warm-up excluded. Kannel: bearerbox (file store) + smsbox, \`sms-service\` with
 \`keyword = default\`, \`get-url\` to its own sink, whose text/plain answer Kannel sends back as the reply (\`max-messages = 1\`).
 

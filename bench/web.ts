@@ -14,7 +14,7 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { freePort, startLocalRedis } from '../src/redis.js';
 import { startAgencySink, type AgencySink } from '../test/helpers/agency-sink.js';
-import { cpuSeconds, gatewayArgs, machine, startNodeOptions, stopChild, waitFor, writeSection } from './report.js';
+import { BENCH_APPENDFSYNC, cpuSeconds, gatewayArgs, machine, startNodeOptions, stopChild, waitFor, writeSection } from './report.js';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -89,7 +89,7 @@ async function measure(kind: Kind, round: number, redis: Redis, redisUrl: string
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'pintu-bench-web-'));
-const redisServer = await startLocalRedis(dir);
+const redisServer = await startLocalRedis(dir, { appendfsync: BENCH_APPENDFSYNC });
 const admin = new Redis(redisServer.url);
 const sink = await startAgencySink();
 const rows: Row[] = [];
@@ -111,7 +111,7 @@ const table = rows.map((r) => `| ${LABELS[r.kind]} | ${r.round} | ${r.acceptedPe
 writeSection('web', `## Web — \`npm run bench:web\`
 
 Machine: ${machine()}. autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run after a discarded warm-up run,
-POST /api/v1/complaints with a JSON complaint (unique text, no Idempotency-Key); one local redis-server (AOF everysec) shared by all,
+POST /api/v1/complaints with a JSON complaint (unique text, no Idempotency-Key); one local redis-server (AOF ${BENCH_APPENDFSYNC}) shared by all,
 flushed before each run; one local HTTP agency sink; targets run as separate processes with LOG_LEVEL=warn and the rate limit off,
 alternated over ${ROUNDS} rounds, all with the Node options of \`npm start\` (${startNodeOptions().join(' ') || 'none'}); Pintu compiled, as \`npm start\` runs it.
 "Delivered/s" = complaints the sink received ÷ time from the first request to the last delivery.

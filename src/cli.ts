@@ -31,7 +31,7 @@ async function run(role: Role): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   let localRedis: LocalRedis | undefined;
-  const redisUrl = config.REDIS_URL ?? (localRedis = await startLocalRedis(join(config.PINTU_DATA_DIR, 'redis'), logger)).url;
+  const redisUrl = config.REDIS_URL ?? (localRedis = await startLocalRedis(join(config.PINTU_DATA_DIR, 'redis'), { logger })).url;
   const pintu = await createPintu(config, logger, redisUrl);
   const app = role === 'worker' ? null : await buildApp(pintu, channels);
   if (role !== 'serve') pintu.startWorkers();

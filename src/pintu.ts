@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import { loadHolidays } from './holidays.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { connectRedis, type RedisClient } from './redis.js';
+import { connectRedis, warnIfNotDurable, type RedisClient } from './redis.js';
 import { RouteRegistry } from './route-registry.js';
 import { Shutdown } from './shutdown.js';
 import { StatusStore } from './status.js';
@@ -38,6 +38,7 @@ export async function createPintu(config: Config, logger: Logger, redisUrl: stri
   const workerRedis = connectRedis(redisUrl, 'worker');
   for (const conn of [redis, workerRedis]) conn.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   await workerRedis.ping();
+  await warnIfNotDurable(workerRedis, logger);
   const clocks = clockSettings(config, loadHolidays(config.HOLIDAYS_FILE).calendar);
   const metrics = createMetrics();
   const routes = new RouteRegistry(workerRedis, config.PINTU_PREFIX, logger);

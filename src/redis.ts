@@ -121,8 +121,20 @@ async function stopOrphan(pidFile: string, logger?: Logger): Promise<void> {
   process.kill(pid, 'SIGKILL');
 }
 
+export interface LocalRedisOptions {
+  logger?: Logger;
+  /** Restart on the same port (and files). */
+  port?: number;
+  /**
+   * `always` (the default): Redis writes and fsyncs the AOF before it answers, so a Redis crash (SIGKILL, the OOM
+   * killer) loses nothing a channel was told is kept. With `everysec` Redis may answer writes it has not yet written
+   * when an fsync is slow, and a crash loses them (docs/faults.md). Intake's group commit keeps the fsyncs few.
+   */
+  appendfsync?: 'always' | 'everysec';
+}
+
 /** Start `redis-server` from PATH on a free loopback port, AOF on, files in `dir`. */
-export async function startLocalRedis(dir: string, logger?: Logger, port?: number): Promise<LocalRedis> {
+export async function startLocalRedis(dir: string, { logger, port, appendfsync = 'always' }: LocalRedisOptions = {}): Promise<LocalRedis> {
   const found = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (found.error) {
     throw new Error('REDIS_URL is not set and no redis-server is on PATH: install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis) or set REDIS_URL=redis://host:6379');
@@ -134,7 +146,7 @@ export async function startLocalRedis(dir: string, logger?: Logger, port?: numbe
   const chosen = port ?? (await freePort());
   const child = spawn('redis-server', [
     '--port', String(chosen), '--bind', '127.0.0.1', '--dir', dataDir, '--pidfile', pidFile,
-    '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
+    '--appendonly', 'yes', '--appendfsync', appendfsync, '--save', '',
     '--maxmemory-policy', 'noeviction', '--protected-mode', 'yes',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = `redis://127.0.0.1:${chosen}`;
@@ -159,7 +171,7 @@ export async function startLocalRedis(dir: string, logger?: Logger, port?: numbe
     }
   }
   probe.disconnect();
-  logger?.info({ url, dir: dataDir }, 'REDIS_URL not set: started a local redis-server (AOF on)');
+  logger?.info({ url, dir: dataDir, appendfsync }, 'REDIS_URL not set: started a local redis-server (AOF on)');
   return {
     url,
     port: chosen,
@@ -172,4 +184,21 @@ export async function startLocalRedis(dir: string, logger?: Logger, port?: numbe
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Says so when the Redis in use could lose complaints already acknowledged if it crashed: AOF off, or fsync less
+ * often than every write. Managed Redis often refuses CONFIG; then there is nothing to check.
+ */
+export async function warnIfNotDurable(redis: RedisClient, logger: Logger): Promise<void> {
+  const setting = async (name: string) => ((await redis.call('CONFIG', 'GET', name)) as string[])[1];
+  let appendonly: string | undefined;
+  let appendfsync: string | undefined;
+  try {
+    [appendonly, appendfsync] = [await setting('appendonly'), await setting('appendfsync')];
+  } catch {
+    return;
+  }
+  if (appendonly === 'yes' && appendfsync === 'always') return;
+  logger.warn({ appendonly, appendfsync }, 'Redis may answer before a write is on disk: a Redis crash can lose complaints the channels were told are kept (set appendonly yes, appendfsync always)');
 }

@@ -238,7 +238,7 @@ describe('Open311 per-key rate limit and Redis failures', () => {
         await expectErrors(res, format, 503, ['nothing was kept']);
       }
       await expectErrors(await fetch(`${gw.url}/open311/v2/requests/7K3M9QXA.json`), 'json', 503);
-      restarted = await startLocalRedis(join(dir, 'redis'), undefined, redis.port);
+      restarted = await startLocalRedis(join(dir, 'redis'), { port: redis.port });
       const res = await eventually(async () => { const r = await postRequest(gw.url, 'json', fields); return r.status === 200 && r; }, 30_000, 250);
       const [{ service_request_id: trackingId }] = await readAnswer(res, 'json');
       expect((await gw.pintu.status.complaint(trackingId))?.text).toBe(fields.description);

@@ -60,7 +60,7 @@ describe('Redis stops while the SMSC delivers', () => {
       r.smsc.deliverAll(long.slice(1)),
     ]);
     await eventually(() => r.smsc.answers.filter((a) => a === STATUS.RX_T_APPN).length >= 2);
-    redis = await startLocalRedis(dir, undefined, redis.port);
+    redis = await startLocalRedis(dir, { port: redis.port });
     const [single, rest] = await during;
     expect(single.ok).toBe(true);
     expect(single.attempts).toContain(STATUS.RX_T_APPN);

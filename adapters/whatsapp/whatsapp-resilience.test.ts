@@ -39,7 +39,7 @@ describe('Redis stops while Meta delivers', () => {
     const posted = rig.sim.sendText(citizen, 'PekalonganKota jalan ambles di depan puskesmas');
     const report = rig.sim.deliveries.at(-1)!;
     await eventually(() => report.attempts.filter((a) => a.status === 503).length >= 2);
-    redis = await startLocalRedis(dir, undefined, redis.port);
+    redis = await startLocalRedis(dir, { port: redis.port });
     const delivered = await posted.delivered;
     expect(delivered.delivered).toBe(true);
     expect(delivered.attempts.at(-1)!.status).toBe(200);

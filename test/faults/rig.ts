@@ -51,7 +51,7 @@ async function faultRedis(dir: string): Promise<FaultRedis> {
       redis.child.kill('SIGKILL');
       await exited;
     },
-    async restart() { redis = await startLocalRedis(dir, undefined, port); },
+    async restart() { redis = await startLocalRedis(dir, { port }); },
     stop: () => redis.stop(),
   };
 }

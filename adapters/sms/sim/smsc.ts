@@ -46,6 +46,10 @@ export class Smsc {
   unbinds = 0;
   /** The ESME's answer to every deliver_sm attempt, in order. */
   readonly answers: Answer[] = [];
+  /** Called with each answer as it is recorded, in the same tick (a test can act at an exact point of a burst). */
+  onAnswer: ((answer: Answer) => void) | null = null;
+  private paused: Promise<void> | null = null;
+  private resumePaused: (() => void) | null = null;
   answerEnquireLink = true;
   /** Off: submit_sm are taken (counted in `submits`) but never answered, like an SMSC that stalls. */
   answerSubmits = true;
@@ -169,16 +173,28 @@ export class Smsc {
     });
   }
 
+  /** Hold every new deliver_sm attempt (retries included) until resume(); those already sent are answered as usual. */
+  pause(): void {
+    this.paused ??= new Promise((ok) => { this.resumePaused = ok; });
+  }
+
+  resume(): void {
+    this.resumePaused?.();
+    this.paused = this.resumePaused = null;
+  }
+
   /** Deliver one MO PDU until the ESME answers 0 (or the attempts run out). */
   async deliver(params: MoParams): Promise<DeliveryResult> {
     const { retryDelayMs = 200, respTimeoutMs = 5000, maxAttempts = 50 } = this.options;
     const attempts: DeliveryResult['attempts'] = [];
     while (attempts.length < maxAttempts) {
+      if (this.paused) await this.paused;
       const session = await this.moSession(Date.now() + respTimeoutMs);
       const started = performance.now();
       const status = session ? await this.sendOnce(session, params, respTimeoutMs) : 'timeout';
       attempts.push(status);
       this.answers.push(status);
+      this.onAnswer?.(status);
       if (status === STATUS.OK) return { attempts, ok: true, ackMs: performance.now() - started };
       await new Promise((r) => setTimeout(r, retryDelayMs));
     }
