@@ -7,7 +7,8 @@
  *                                        │ ack the channel (deliver_sm_resp, HTTP 202/200, X checkpoint) after EXEC
  *                                        ▼
  *   reply to the citizen ── sent at once on this process's channel session when it may (the reply queue's rate limiter);
- *                           otherwise moved from `pending` to the durable `replies-<channel>` queue (queues/replies.ts)
+ *                           otherwise moved from `pending` to the durable `replies-<channel>` queue (queues/replies.ts),
+ *                           the replies moved together as one `replies` job; one that fails there becomes a `reply` job
  *
  *   delivery worker ── `complaints` job: claim the records (received → routed), POST each to its route's webhook
  *                      concurrently (signed, Idempotency-Key = complaint id), record deliveries in batches;

@@ -88,7 +88,7 @@ describe('without a template', () => {
     await rig.lastWrote(citizen.phone, 25);
     expect((await rig.update(trackingId, { status: 'selesai' })).status).toBe(200);
     const queue = gw.pintu.replies.replyQueue('whatsapp');
-    const failed = await eventually(async () => (await queue.getFailed()).find((j) => j.data.params?.trackingId === trackingId));
+    const failed = await eventually(async () => (await queue.getFailed()).find((j) => 'params' in j.data && j.data.params?.trackingId === trackingId));
     expect(failed.failedReason).toContain('WHATSAPP_TEMPLATE_STATUS is not set');
     expect(failed.attemptsMade).toBe(1);
     expect(sim.sent.filter((s) => s.to === citizen.phone)).toHaveLength(1);
