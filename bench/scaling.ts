@@ -259,7 +259,7 @@ async function retention(): Promise<Array<{ record: string; bytes: number; kept:
   const scanned = async (pattern: string) => (await admin.scan('0', 'MATCH', pattern, 'COUNT', 5000))[1].slice(0, 50);
   const keys = recordKeys(prefix);
   return [
-    { record: 'complaint record (status, route, the complaint itself)', bytes: await usage(await scanned(keys.record('*'))), kept: 'no expiry' },
+    { record: 'complaint record (status, route, the complaint itself)', bytes: await usage(await scanned(keys.record('*'))), kept: 'until STATUS_RETENTION_DAYS (730) after selesai or diarsipkan; an open complaint for good' },
     { record: 'dedup key (SMS, X, Idempotency-Key)', bytes: await usage(await scanned(`${keys.base}dedup:*`)), kept: 'DEDUP_WINDOW_SECONDS (7 days)' },
     { record: 'completed `complaints` job (one per intake batch)', bytes: await usage(await completedJobs(QUEUE_NAMES.delivery)), kept: '1 hour, at most 1,000' },
   ];
