@@ -73,7 +73,7 @@ try {
   ].join('\n');
   const section = `## Memory — \`npm run bench:memory\`
 
-Machine: ${machine()}. One \`pintu all\` process (SMPP session, router, delivery and reply workers) with a local redis-server,
+Machine: ${machine()}. One \`pintu all\` process (SMPP session, intake, delivery worker, replies) with a local redis-server,
 the SMSC simulator and an HTTP agency sink; RSS of the gateway process from /proc every second. A ${BURST.toLocaleString('en')}-message
 MO burst (window ${WINDOW}; all delivered in ${burstSeconds.toFixed(0)} s), then a ${SOAK_SECONDS / 60}-minute soak at ${SOAK_RATE} SMS/s (${soakSent.toLocaleString('en')} messages).
 
