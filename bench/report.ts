@@ -46,7 +46,12 @@ export function gatewayArgs(role: string): string[] {
     execFileSync(process.execPath, [`${root}scripts/build.mjs`], { stdio: 'inherit' });
     built = true;
   }
-  return [...startNodeOptions(), ...profileArgs(), `${root}dist/src/cli.js`, role];
+  return [...startNodeOptions(), ...extraNodeOptions(), ...profileArgs(), `${root}dist/src/cli.js`, role];
+}
+
+/** BENCH_NODE_OPTIONS: Node options added to the gateway's, to measure a V8 setting or attach a profiler. */
+function extraNodeOptions(): string[] {
+  return (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
 }
 
 /** The Node options `npm start` gives the gateway (package.json's "start" script). */

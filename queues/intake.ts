@@ -13,7 +13,7 @@ import { newComplaintId, type Channel, type Complaint, type ComplaintDraft } fro
 import type { Config } from '../src/config.js';
 import { activeRoute } from '../src/keyword.js';
 import { performanceOps } from '../src/performance.js';
-import { APPLY_OPS_LUA, opsArgs } from '../src/redis-ops.js';
+import { APPLY_OPS_LUA, opsArgs, packed } from '../src/redis-ops.js';
 import type { RouteRegistry } from '../src/route-registry.js';
 import type { Metrics } from '../src/metrics.js';
 import type { RedisClient } from '../src/redis.js';
@@ -69,11 +69,13 @@ for _ = 1, tonumber(ARGV[4]) do
   i = i + 4
 end
 local out, pending, due, undelivered = {}, {}, {}, {}
-while i <= #ARGV do
-  local dedup, dedup_ttl, flood, cap, tid, cid, score, nf = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], tonumber(ARGV[i + 7])
-  local first = i + 8
+-- One argument per message, its fields packed with msgpack (see write()).
+for k = i, #ARGV do
+  local a = cmsgpack.unpack(ARGV[k])
+  local dedup, dedup_ttl, flood, cap, tid, cid, score, nf = a[1], a[2], a[3], tonumber(a[4]), a[5], a[6], a[7], tonumber(a[8])
+  local first = 9
   local j = first + nf
-  local reply_id, reply_channel, reply = ARGV[j], ARGV[j + 1], ARGV[j + 2]
+  local reply_id, reply_channel, reply = a[j], a[j + 1], a[j + 2]
   -- The complaint's counts (src/performance.ts) follow the reply; run only when it is accepted.
   local ops_at, accepted = j + 3, false
   local seen = dedup ~= '' and redis.call('GET', base .. dedup)
@@ -88,7 +90,7 @@ while i <= #ARGV do
     local result = 'a'
     accepted = tid ~= ''
     if tid ~= '' then
-      redis.call('HSET', base .. 'complaint:' .. tid, unpack(ARGV, first, j - 1))
+      redis.call('HSET', base .. 'complaint:' .. tid, unpack(a, first, j - 1))
       -- Agencies may name a complaint by its id instead of its tracking number.
       redis.call('SET', base .. 'cid:' .. cid, tid)
       undelivered[#undelivered + 1] = score
@@ -113,7 +115,7 @@ while i <= #ARGV do
     if dedup ~= '' then redis.call('SET', base .. dedup, tid ~= '' and tid or '-', 'EX', dedup_ttl ~= '' and dedup_ttl or ttl) end
     out[#out + 1] = result
   end
-  i = apply_ops(ops_at, accepted)
+  apply_ops(a, ops_at, accepted)
 end
 if #undelivered > 0 then redis.call('ZADD', KEYS[1], unpack(undelivered)) end
 if #pending > 0 then
@@ -125,7 +127,7 @@ for _, limit in pairs(limits) do
 end
 return out`;
 
-type Scripted = RedisClient & { pintuIntake(undelivered: string, ...args: Array<string | number>): Promise<string[]> };
+type Scripted = RedisClient & { pintuIntake(undelivered: string, ...args: Array<string | number | Buffer>): Promise<string[]> };
 
 interface Prepared { submission: Submission; dedupHash: string | null; complaint: Complaint | null; reply: ReplyEntry | null }
 
@@ -175,7 +177,7 @@ export class Intake {
 
   private async write(items: Prepared[]): Promise<Outcome[]> {
     const limits = this.replies.limits();
-    const args: Array<string | number> = [this.keys.base, this.config.DEDUP_WINDOW_SECONDS, REPLY_GRACE_MS, limits.length];
+    const args: Array<string | number | Buffer> = [this.keys.base, this.config.DEDUP_WINDOW_SECONDS, REPLY_GRACE_MS, limits.length];
     for (const l of limits) args.push(l.channel, l.key, l.max, l.duration);
     this.metrics.intakeBatch.observe(items.length);
     const trackingIds: string[] = [];
@@ -183,19 +185,19 @@ export class Intake {
       const { channel, flood } = submission;
       const fields = complaint ? receivedFields(complaint, submission.notify ?? null) : [];
       if (complaint) trackingIds.push(complaint.trackingId);
-      args.push(
+      args.push(packed([
         dedupHash ? `dedup:${channel}:${dedupHash}` : '',
-        submission.dedupSeconds ?? '',
+        String(submission.dedupSeconds ?? ''),
         flood && flood.perHour > 0 ? `flood:${hash(flood.sender, 24)}:${Math.floor(Date.now() / 3_600_000)}` : '',
         flood?.perHour ?? 0,
         complaint?.trackingId ?? '',
         complaint?.id ?? '',
-        complaint ? Date.parse(complaint.receivedAt) || Date.now() : 0,
+        String(complaint ? Date.parse(complaint.receivedAt) || Date.now() : 0),
         fields.length, ...fields,
         reply?.id ?? '', reply?.reply.channel ?? '', reply ? JSON.stringify(reply.reply) : '',
         // Counted for the region that has it (a deactivated region's province).
         ...opsArgs(complaint ? performanceOps(pipelineTag(this.config.PINTU_PREFIX), { type: 'received', code: activeRoute(complaint.region.code, this.routes.index()).code, at: new Date(complaint.receivedAt), channel: complaint.channel }) : []),
-      );
+      ]));
     }
     const multi = (await this.delivery.getBackend().client).multi();
     if (trackingIds.length) {

@@ -10,7 +10,7 @@ import type { RedisClient as Redis } from './redis.js';
 import type { Channel, Complaint } from './complaint.js';
 import { STATUSES, type AgencyStatus, type Status } from './lifecycle.js';
 import { pipelineTag } from '../queues/topology.js';
-import { APPLY_OPS_LUA, opsArgs, type RedisOp } from './redis-ops.js';
+import { APPLY_OPS_LUA, opsArgs, packed, type RedisOp } from './redis-ops.js';
 import { CLOCK_FIELDS, clockState, type ClockState, type Stage } from './clocks.js';
 
 export { STATUSES, type Status };
@@ -135,28 +135,29 @@ export const NO_CHANGE: RecordChange = { set: {}, unset: [], deadline: null, end
 function changeArgs(change: RecordChange): Array<string | number> {
   return [
     Object.keys(change.set).length, ...Object.entries(change.set).flat(), change.unset.length, ...change.unset,
-    change.deadline ?? '', change.endsStage ? 1 : 0, ...opsArgs(change.ops),
+    // Strings, not numbers: read the same from ARGV and from a packed argument.
+    change.deadline === null ? '' : String(change.deadline), change.endsStage ? '1' : '0', ...opsArgs(change.ops),
   ];
 }
 
-/** `apply_change(key, tid, route, i, run)`: the change at ARGV[i] for record `key`; returns the index after it. */
+/** `apply_change(args, base, key, tid, route, i, run)`: the change at args[i] for record `key`; returns the index after it. */
 const APPLY_CHANGE_LUA = `${APPLY_OPS_LUA}
-local function apply_change(base, key, tid, route, i, run)
-  local nset = tonumber(ARGV[i])
-  if run and nset > 0 then redis.call('HSET', key, unpack(ARGV, i + 1, i + 2 * nset)) end
+local function apply_change(args, base, key, tid, route, i, run)
+  local nset = tonumber(args[i])
+  if run and nset > 0 then redis.call('HSET', key, unpack(args, i + 1, i + 2 * nset)) end
   i = i + 1 + 2 * nset
-  local nunset = tonumber(ARGV[i])
-  if run and nunset > 0 then redis.call('HDEL', key, unpack(ARGV, i + 1, i + nunset)) end
+  local nunset = tonumber(args[i])
+  if run and nunset > 0 then redis.call('HDEL', key, unpack(args, i + 1, i + nunset)) end
   i = i + 1 + nunset
   if run then
-    if ARGV[i] ~= '' then redis.call('ZADD', base .. 'deadlines', ARGV[i], tid) else redis.call('ZREM', base .. 'deadlines', tid) end
-    if ARGV[i + 1] == '1' and redis.call('HGET', key, 'overdue') == '1' then
+    if args[i] ~= '' then redis.call('ZADD', base .. 'deadlines', args[i], tid) else redis.call('ZREM', base .. 'deadlines', tid) end
+    if args[i + 1] == '1' and redis.call('HGET', key, 'overdue') == '1' then
       redis.call('HINCRBY', base .. 'perf:overdue', route, -1)
       redis.call('HDEL', key, 'overdue')
       redis.call('ZREM', base .. 'overdue', tid)
     end
   end
-  return apply_ops(i + 2, run)
+  return apply_ops(args, i + 2, run)
 end`;
 
 /** What a claim reads of a record, in this order (the script returns them flat, one run per complaint). */
@@ -192,23 +193,24 @@ claimed(out, ARGV[2], h)
 return out`;
 
 /**
- * Deliveries, each 7 arguments (tracking number, hop, route, route name, time, reference, timeline entry) and the
- * change a delivery brings (its first-response clock starts, it is counted): recorded when the record is still
- * waiting for that delivery generation; they leave the undelivered set.
+ * Deliveries, one packed argument each: tracking number, hop, route, route name, time, reference, timeline entry,
+ * then the change a delivery brings (its first-response clock starts, it is counted): recorded when the record is
+ * still waiting for that delivery generation; they leave the undelivered set.
  */
 const DELIVERED = `${APPLY_CHANGE_LUA}
-local base, done, i = ARGV[1], {}, 2
-while i <= #ARGV do
-  local tid = ARGV[i]
+local base, done = ARGV[1], {}
+for k = 2, #ARGV do
+  local a = cmsgpack.unpack(ARGV[k])
+  local tid = a[1]
   local key = base .. 'complaint:' .. tid
   local h = redis.call('HMGET', key, 'status', 'hop')
-  local waiting = (h[1] == 'received' or h[1] == 'routed' or h[1] == 'failed') and (h[2] or '0') == ARGV[i + 1]
+  local waiting = (h[1] == 'received' or h[1] == 'routed' or h[1] == 'failed') and (h[2] or '0') == a[2]
   if waiting then
-    redis.call('HSET', key, 'status', 'delivered', 'statusAt', ARGV[i + 4], 'route', ARGV[i + 2], 'routeName', ARGV[i + 3], 'deliveredAt', ARGV[i + 4])
-    if ARGV[i + 5] ~= '' then redis.call('HSET', key, 'reference', ARGV[i + 5]) end
-    redis.call('RPUSH', base .. 'timeline:' .. tid, ARGV[i + 6])
+    redis.call('HSET', key, 'status', 'delivered', 'statusAt', a[5], 'route', a[3], 'routeName', a[4], 'deliveredAt', a[5])
+    if a[6] ~= '' then redis.call('HSET', key, 'reference', a[6]) end
+    redis.call('RPUSH', base .. 'timeline:' .. tid, a[7])
   end
-  i = apply_change(base, key, tid, ARGV[i + 2], i + 7, waiting)
+  apply_change(a, base, key, tid, a[3], 8, waiting)
   done[#done + 1] = tid
 end
 redis.call('ZREM', KEYS[1], unpack(done))
@@ -241,7 +243,7 @@ if h[2] ~= ARGV[2] or h[1] ~= ARGV[13] then return {'moved', h[2]} end
 if not string.find(ARGV[4], ',' .. h[1] .. ',', 1, true) then return {'conflict', h[1]} end
 redis.call('RPUSH', timeline, ARGV[5])
 local status = ARGV[3]
-apply_change(ARGV[14], record, ARGV[12], h[2], 15, true)
+apply_change(ARGV, ARGV[14], record, ARGV[12], h[2], 15, true)
 if ARGV[7] ~= '' then
   local hop = tonumber(h[3] or '0') + 1
   redis.call('HSET', record, 'status', 'routed', 'statusAt', ARGV[6], 'route', ARGV[7], 'routeName', ARGV[8], 'hop', hop, 'reroutedFrom', ARGV[9], 'u:' .. ARGV[1], status)
@@ -291,7 +293,7 @@ export interface Escalation { trackingId: string; stage: Stage; due: number; rou
 type Scripted = Redis & {
   pintuClaim(key: string, ...args: string[]): Promise<string[]>;
   pintuClaimOne(key: string, now: string, trackingId: string, hop: string): Promise<string[] | null>;
-  pintuDelivered(key: string, ...args: Array<string | number>): Promise<number>;
+  pintuDelivered(key: string, base: string, ...deliveries: Buffer[]): Promise<number>;
   pintuFailed(record: string, timeline: string, undelivered: string, trackingId: string, hop: string, at: string, reason: string, entry: string): Promise<number>;
   pintuUpdate(...args: Array<string | number>): Promise<[string, string, string?]>;
   pintuEscalate(record: string, deadlines: string, overdueCounts: string, overdue: string, trackingId: string, now: number): Promise<string[]>;
@@ -361,9 +363,9 @@ export class StatusStore {
 
   async delivered(deliveries: Delivered[]): Promise<void> {
     if (!deliveries.length) return;
-    await this.redis.pintuDelivered(this.keys.undelivered, this.keys.base, ...deliveries.flatMap((d) => {
+    await this.redis.pintuDelivered(this.keys.undelivered, this.keys.base, ...deliveries.map((d) => {
       const entry: TimelineEntry = { at: d.deliveredAt, status: 'delivered', agency: { code: d.routeCode, name: d.routeName } };
-      return [d.trackingId, String(d.hop), d.routeCode, d.routeName, d.deliveredAt, d.reference ?? '', JSON.stringify(entry), ...changeArgs(d.change)];
+      return packed([d.trackingId, String(d.hop), d.routeCode, d.routeName, d.deliveredAt, d.reference ?? '', JSON.stringify(entry), ...changeArgs(d.change)]);
     }));
   }
 

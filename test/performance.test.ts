@@ -245,7 +245,7 @@ describe('recording inside the caller\'s transaction', () => {
   it('runs inside a Lua script (src/redis-ops.ts)', async () => {
     const prefix = freshPrefix();
     const ops = [...performanceOps(prefix, { type: 'received', code: '33.75', at: response.at, channel: 'web' }), ...performanceOps(prefix, response), ...performanceOps(prefix, { type: 'overdue', code: '33.75', delta: 1 })];
-    const script = `${APPLY_OPS_LUA}\nredis.call('SET', KEYS[1], 'answered')\napply_ops(1, true)\nreturn 1`;
+    const script = `${APPLY_OPS_LUA}\nredis.call('SET', KEYS[1], 'answered')\napply_ops(ARGV, 1, true)\nreturn 1`;
     const keys = [`${prefix}:state`, ...new Set(ops.map((op) => op.key))];
     await redis.eval(script, keys.length, ...keys, ...opsArgs(ops));
     const r = region((await table(prefix)).regions, '33.75');
