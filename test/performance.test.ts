@@ -226,6 +226,20 @@ describe('recording inside the caller\'s transaction', () => {
     expect(() => performanceOps('pintu', response)).toThrow(/hash tag/);
   });
 
+  it('builds a counter\'s commands once per region, channel and local day, and apart for any other', () => {
+    const prefix = '{pintu:complaints}';
+    const received = (code: string, iso: string, channel = 'sms') => performanceOps(prefix, { type: 'received', code, at: at(iso), channel });
+    const morning = received('33.75', '2026-03-10T08:00:00+07:00');
+    expect(received('33.75', '2026-03-10T20:00:00+07:00')).toBe(morning);
+    // 23:30 WIB on the 10th is already the 11th in Papua (WIT): another day, another row.
+    const papua = received('94.71', '2026-03-10T23:30:00+07:00');
+    expect(papua).not.toEqual(received('94.71', '2026-03-10T20:00:00+07:00'));
+    for (const other of [received('33.75', '2026-03-11T08:00:00+07:00'), received('33.75', '2026-03-10T08:00:00+07:00', 'web'), received('33.76', '2026-03-10T08:00:00+07:00')]) {
+      expect(other).not.toEqual(morning);
+    }
+    expect(performanceOps(prefix, { type: 'delivered', code: '33.75', at: at('2026-03-10T08:00:00+07:00') })).not.toEqual(morning);
+  });
+
   it('runs in a MULTI with the caller\'s own state change', async () => {
     const prefix = freshPrefix();
     const result = await appendOps(redis.multi().set(`${prefix}:state`, 'answered'), performanceOps(prefix, response)).exec();
