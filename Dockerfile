@@ -31,6 +31,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # REDIS_URL must be set in a container (see docker-compose.yml); the local-child mode is for laptops.
-# --max-semi-space-size=32: as `npm start` (README, Operations).
-ENTRYPOINT ["node", "--enable-source-maps", "--max-semi-space-size=32", "dist/src/cli.js"]
+# --max-old-space-size=1024: as `npm start` (README, Operations).
+ENTRYPOINT ["node", "--enable-source-maps", "--max-old-space-size=1024", "dist/src/cli.js"]
 CMD ["all"]
