@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   appendOps, bucketOf, bucketValue, MAX_DAILY_DAYS, performanceDaily, performanceOps, type DailyQuery, type DayPerformance, type PerformanceEvent,
 } from '../src/performance.js';
+import { period } from '../src/admin/performance-api.js';
 import { seedRoutes } from '../src/route.js';
 import { pipelineTag } from '../queues/topology.js';
 import { ADMIN_ENV, adminApi, VIEWER } from './admin-helpers.js';
@@ -101,6 +102,25 @@ describe('performanceDaily', () => {
     await expect(daily({ from: '2026-03-12', to: '2026-03-10' })).rejects.toThrow(/^to: must not be before from/);
     await expect(daily({ from: '2025-01-01', to: '2026-03-10' })).rejects.toThrow(new RegExp(`^to: the per-day figures cover at most ${MAX_DAILY_DAYS} days`));
     await expect(daily({ from: '2026-02-30' })).rejects.toThrow(/^from: must be a date/);
+  });
+});
+
+describe('the default period', () => {
+  it('ends on the latest local day in Indonesia, so a Papua region\'s complaints of this morning are in', async () => {
+    // 08:00 WIT on 8 March 2026 is still 7 March in UTC (and 06:00 in Jakarta).
+    const now = at('2026-03-08T08:00:00+09:00');
+    expect(period({}, now)).toEqual({ from: '2026-02-07', to: '2026-03-08' });
+    expect(period({}, at('2026-03-08T14:59:00Z'))).toEqual({ from: '2026-02-07', to: '2026-03-08' });
+    expect(period({}, at('2026-03-07T14:59:00Z')).to).toBe('2026-03-07');
+    expect(period({ to: '2026-03-01' }, now)).toEqual({ from: '2026-01-31', to: '2026-03-01' });
+    const jayapura = `{test-perf-default-${process.pid}-${Date.now().toString(36)}}`;
+    await record(jayapura, [received('91.71', now.toISOString(), 'sms'), received('33.75', now.toISOString(), 'web')]);
+    try {
+      const days = (await performanceDaily(redis, { prefix: jayapura, routes, ...period({}, now) })).days;
+      expect(days.reduce((sum, d) => sum + d.received, 0)).toBe(2);
+    } finally {
+      await redis.del(...await redis.keys(`${jayapura}*`));
+    }
   });
 });
 

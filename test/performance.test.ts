@@ -232,8 +232,8 @@ describe('recording inside the caller\'s transaction', () => {
     const morning = received('33.75', '2026-03-10T08:00:00+07:00');
     expect(received('33.75', '2026-03-10T20:00:00+07:00')).toBe(morning);
     // 23:30 WIB on the 10th is already the 11th in Papua (WIT): another day, another row.
-    const papua = received('94.71', '2026-03-10T23:30:00+07:00');
-    expect(papua).not.toEqual(received('94.71', '2026-03-10T20:00:00+07:00'));
+    const papua = received('91.71', '2026-03-10T23:30:00+07:00');
+    expect(papua).not.toEqual(received('91.71', '2026-03-10T20:00:00+07:00'));
     for (const other of [received('33.75', '2026-03-11T08:00:00+07:00'), received('33.75', '2026-03-10T08:00:00+07:00', 'web'), received('33.76', '2026-03-10T08:00:00+07:00')]) {
       expect(other).not.toEqual(morning);
     }

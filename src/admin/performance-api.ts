@@ -8,25 +8,29 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Level } from '../complaint.js';
 import type { Pintu } from '../pintu.js';
+import { localDate } from '../calendar.js';
 import { performanceCsv, performanceTable, PerformanceError } from '../performance.js';
 import { pipelineTag } from '../../queues/topology.js';
 import { ADMIN_ERRORS } from './http.js';
 
 const tags = ['admin: performance'];
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const today = () => new Date().toISOString().slice(0, 10);
 
 export const PerformanceQuery = z.object({
   from: z.string().regex(DATE, 'from must be a date, YYYY-MM-DD').optional().describe('First day (each region’s own local day); default: 30 days before `to`'),
-  to: z.string().regex(DATE, 'to must be a date, YYYY-MM-DD').optional().describe('Last day, inclusive; default: today'),
+  to: z.string().regex(DATE, 'to must be a date, YYYY-MM-DD').optional().describe('Last day, inclusive; default: today in WIT, the latest local day in Indonesia'),
   province: z.string().regex(/^\d{2}$/, 'province must be a province code, e.g. 33').optional(),
   level: Level.optional(),
   format: z.enum(['json', 'csv']).default('json'),
 });
 
-/** The query's period, with its defaults: the last 30 days to today. */
-export function period(query: { from?: string | undefined; to?: string | undefined }): { from: string; to: string } {
-  const to = query.to ?? today();
+/**
+ * The query's period, with its defaults: the last 30 days to today. Events count on each region's local day, so
+ * "today" is the date in WIT, Indonesia's easternmost zone: from 00:00 WIT (15:00 UTC) a Papua region's complaints
+ * are already on the next date, and a UTC default would leave them out of the table until 00:00 UTC.
+ */
+export function period(query: { from?: string | undefined; to?: string | undefined }, now = new Date()): { from: string; to: string } {
+  const to = query.to ?? localDate(now, 'WIT');
   const from = query.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
   return { from, to };
 }
