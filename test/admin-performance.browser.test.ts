@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localDate } from '../src/calendar.js';
 import { appendOps, performanceOps, type PerformanceEvent } from '../src/performance.js';
 import { pipelineTag } from '../queues/topology.js';
 import { ADMIN, ADMIN_ENV, adminApi } from './admin-helpers.js';
@@ -15,8 +16,9 @@ import { startGateway, type TestGateway } from './helpers/gateway.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-// Days before today (UTC), at noon in western Indonesia: the same local day in every time zone.
-const today = Date.parse(new Date().toISOString().slice(0, 10));
+// Days before today (in WIT, where the default period ends), at noon in western Indonesia: the same local day in
+// every time zone.
+const today = Date.parse(localDate(new Date(), 'WIT'));
 const daysAgo = (n: number) => new Date(today - n * DAY + 5 * HOUR);
 const dateOf = (n: number) => daysAgo(n).toISOString().slice(0, 10);
 
