@@ -1,10 +1,10 @@
+import { Packr } from 'msgpackr';
+
 /**
  * Redis commands decided in JavaScript and run inside a Lua script, so that they happen in the same atomic step as
  * the state change that causes them (a counter moves exactly when a status does). Encoded flat in ARGV:
  * `n`, then per command `name`, `key`, `argument count`, arguments — no JSON to decode in Redis.
  */
-import { Packr } from 'msgpackr';
-
 export interface RedisOp { command: string; key: string; args: (string | number)[] }
 
 export function opsArgs(ops: readonly RedisOp[]): Array<string | number> {
